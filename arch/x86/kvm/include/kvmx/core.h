@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The core's view of a VM and a vCPU, shared by kvm.ko and the vendor
+ * modules.  Field legends say who may touch what:
+ *   (o)  set once at creation, read-only afterwards
+ *   (m)  protected by vcpu->mutex (the vCPU's ioctls are serialised)
+ *   (l)  protected by vm->lock
+ *   (t)  protected by vm->tdp_mutex, and stable while mmu_lock is held
+ *   (b)  owned by the backend
+ */
+#ifndef KVMX_CORE_H
+#define KVMX_CORE_H
+
+#include <linux/mutex.h>
+#include <linux/rwsem.h>
+#include <linux/kref.h>
+#include <linux/preempt.h>
+#include <linux/types.h>
+#include <asm/fpu/api.h>
+#include <kvmx/backend.h>
+
+#define KVMX_MAX_VCPUS		288	/* KVM_CAP_MAX_VCPUS */
+#define KVMX_SOFT_MAX_VCPUS	KVMX_MAX_VCPUS /* KVM_CAP_NR_VCPUS */
+#define KVMX_MAX_VCPU_ID	1024	/* ids are 0 .. KVMX_MAX_VCPU_ID - 1 */
+#define KVMX_USER_MEM_SLOTS	509	/* KVM_CAP_NR_MEMSLOTS */
+#define KVMX_ADDRESS_SPACES	1	/* no SMM address space yet */
+
+/* Bits of vcpu->requests, handled by the run loop before each entry. */
+enum kvmx_request {
+	KVMX_REQ_TLB_FLUSH,	/* TDP mappings changed: flush this VM's TLB */
+	KVMX_REQ_TDP_ROOT,	/* (re)load the TDP root into the backend */
+};
+
+/* One guest-physical range backed by user memory. */
+struct kvmx_memslot {
+	u16 id;				/* (o) slot id */
+	u32 flags;			/* (o) KVM_MEM_* */
+	u64 base_gfn;			/* (o) first guest frame */
+	u64 npages;			/* (o) */
+	unsigned long userspace_addr;	/* (o) */
+	/* (t) pages pinned for the TDP tables, NULL where not yet touched */
+	struct page **pinned;
+};
+
+struct kvmx_memslots {
+	int nr;				/* used entries of slots[] */
+	/* sorted by base_gfn; ranges never overlap */
+	struct kvmx_memslot *slots[KVMX_USER_MEM_SLOTS];
+};
+
+/* The two-dimensional page tables of one VM (mmu/tdp.c). */
+struct kvmx_tdp {
+	u64 *root;			/* (o) level-4 table, one page */
+	u64 root_hpa;			/* (o) */
+	unsigned long nr_tables;	/* (t) pages used below the root */
+};
+
+/*
+ * How a backend's page-table entries look (mmu/tdp.c builds the tables;
+ * this describes them).  EPT (SDM Vol. 3C 29.3.2) and NPT (legacy x86-64
+ * format, APM Vol. 2 15.25) differ only in these bits.
+ */
+struct kvmx_tdp_format {
+	u64 table_bits;		/* bits of an entry pointing at a table */
+	u64 present_mask;	/* any of these set: the entry is present */
+	u64 leaf_read;		/* leaf bits granting read */
+	u64 leaf_write;		/* leaf bits granting write */
+	u64 leaf_exec;		/* leaf bits granting execute */
+	u64 leaf_noexec;	/* leaf bits denying execute (NX) */
+	u64 leaf_attr;		/* other leaf bits (memory type) */
+};
+
+struct kvmx_vm {
+	struct kref users;		/* VM fd + each vCPU fd */
+	struct mutex lock;		/* vCPU creation, memslot updates */
+	struct mm_struct *mm;		/* (o) the creating VMM's mm */
+	bool dead;			/* an internal error: ioctls -EIO */
+
+	struct kvmx_vcpu *vcpus[KVMX_MAX_VCPUS]; /* (l) created vCPUs */
+	atomic_t nr_vcpus;		/* published after vcpus[] is set */
+
+	/*
+	 * Read-held by vCPUs while they are in guest mode and while they
+	 * resolve a TDP fault; write-held to change memslots, so that no
+	 * vCPU can run on mappings being torn down.
+	 */
+	struct rw_semaphore mmu_lock;
+	struct mutex tdp_mutex;		/* serialises TDP table changes */
+	struct kvmx_memslots *memslots;	/* (l, and mmu_lock for write) */
+	struct kvmx_tdp tdp;		/* (t) */
+
+	u64 tss_addr;			/* (l) KVM_SET_TSS_ADDR */
+	u64 identity_map_addr;		/* (l) KVM_SET_IDENTITY_MAP_ADDR */
+	bool vcpu_created;		/* (l) vCPU exists: no more map addr */
+
+	void *backend;			/* (b) vm_size bytes */
+};
+
+struct kvmx_vcpu {
+	struct kvmx_vm *vm;		/* (o) */
+	u32 id;				/* (o) KVM_CREATE_VCPU argument */
+	unsigned int index;		/* (o) position in vm->vcpus */
+	struct mutex mutex;		/* serialises this vCPU's ioctls */
+
+	struct kvm_run *run;		/* (o) page shared with the VMM */
+	void *pio_data;			/* (o) page 1 of the mmap */
+	void *mmio_ring;		/* (o) page 2 of the mmap */
+
+	/* (m) the register file; the backend syncs RSP/RIP (and RAX for
+	 * SVM) with its control structure around each entry */
+	u64 regs[KVMX_NR_REGS];
+	u64 rflags;			/* (m) synced like regs */
+	u64 cr8;			/* (m) TPR as CR8, kept for sregs */
+	u64 apic_base;			/* (m) until the in-kernel LAPIC */
+
+	/* (m) an IN waiting for its data from the VMM */
+	struct {
+		bool pending;
+		u8 size;
+		u16 port;
+		u32 count;
+	} pio;
+
+	unsigned long requests;		/* KVMX_REQ_* bits (atomic ops) */
+	int cpu;			/* CPU it is loaded on, or -1 */
+	int last_cpu;			/* CPU it last ran on, or -1 */
+	bool in_guest;			/* between entry and exit */
+	struct preempt_notifier preempt_notifier;
+	struct fpu_guest guest_fpu;	/* (m) guest FPU/SSE/AVX state */
+
+	void *backend;			/* (b) vcpu_size bytes */
+};
+
+/* The backend registered with the core, NULL before registration. */
+extern const struct kvmx_backend *kvmx_backend;
+
+static inline void kvmx_make_request(struct kvmx_vcpu *vcpu,
+				     enum kvmx_request req)
+{
+	set_bit(req, &vcpu->requests);
+}
+
+static inline bool kvmx_check_request(struct kvmx_vcpu *vcpu,
+				      enum kvmx_request req)
+{
+	return test_and_clear_bit(req, &vcpu->requests);
+}
+
+/* An internal inconsistency: this VM is dead, the host keeps going. */
+void kvmx_vm_mark_dead(struct kvmx_vm *vm, const char *why);
+
+#endif /* KVMX_CORE_H */
