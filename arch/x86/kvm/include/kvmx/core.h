@@ -19,10 +19,10 @@
 #include <asm/fpu/api.h>
 #include <kvmx/backend.h>
 
-#define KVMX_MAX_VCPUS		288	/* KVM_CAP_MAX_VCPUS */
-#define KVMX_SOFT_MAX_VCPUS	KVMX_MAX_VCPUS /* KVM_CAP_NR_VCPUS */
-#define KVMX_MAX_VCPU_ID	1024	/* ids are 0 .. KVMX_MAX_VCPU_ID - 1 */
-#define KVMX_USER_MEM_SLOTS	509	/* KVM_CAP_NR_MEMSLOTS */
+/* The limits in-tree KVM reports on x86, so VMMs size things the same. */
+#define KVMX_MAX_VCPUS		1024	/* KVM_CAP_MAX_VCPUS */
+#define KVMX_MAX_VCPU_ID	4096	/* ids are 0 .. KVMX_MAX_VCPU_ID - 1 */
+#define KVMX_USER_MEM_SLOTS	32764	/* KVM_CAP_NR_MEMSLOTS */
 #define KVMX_ADDRESS_SPACES	1	/* no SMM address space yet */
 
 /* Bits of vcpu->requests, handled by the run loop before each entry. */
@@ -44,8 +44,9 @@ struct kvmx_memslot {
 
 struct kvmx_memslots {
 	int nr;				/* used entries of slots[] */
+	int capacity;			/* allocated entries of slots[] */
 	/* sorted by base_gfn; ranges never overlap */
-	struct kvmx_memslot *slots[KVMX_USER_MEM_SLOTS];
+	struct kvmx_memslot **slots;
 };
 
 /* The two-dimensional page tables of one VM (mmu/tdp.c). */
@@ -86,7 +87,8 @@ struct kvmx_vm {
 	 */
 	struct rw_semaphore mmu_lock;
 	struct mutex tdp_mutex;		/* serialises TDP table changes */
-	struct kvmx_memslots *memslots;	/* (l, and mmu_lock for write) */
+	struct kvmx_memslots memslots;	/* (l, and mmu_lock for write) */
+	void *coalesced_mmio_ring;	/* (o) page 2 of every vCPU mmap */
 	struct kvmx_tdp tdp;		/* (t) */
 
 	u64 tss_addr;			/* (l) KVM_SET_TSS_ADDR */
@@ -104,7 +106,6 @@ struct kvmx_vcpu {
 
 	struct kvm_run *run;		/* (o) page shared with the VMM */
 	void *pio_data;			/* (o) page 1 of the mmap */
-	void *mmio_ring;		/* (o) page 2 of the mmap */
 
 	/* (m) the register file; the backend syncs RSP/RIP (and RAX for
 	 * SVM) with its control structure around each entry */
@@ -113,12 +114,18 @@ struct kvmx_vcpu {
 	u64 cr8;			/* (m) TPR as CR8, kept for sregs */
 	u64 apic_base;			/* (m) until the in-kernel LAPIC */
 
-	/* (m) an IN waiting for its data from the VMM */
+	/*
+	 * (m) an IN or OUT handed to the VMM.  As in-tree, RIP stays on the
+	 * instruction until the next KVM_RUN completes it (IN: the data from
+	 * the PIO page lands in RAX); if the VMM moved RIP meanwhile, the
+	 * completion is dropped.
+	 */
 	struct {
 		bool pending;
+		bool in;
 		u8 size;
-		u16 port;
-		u32 count;
+		u8 insn_len;
+		u64 rip;
 	} pio;
 
 	unsigned long requests;		/* KVMX_REQ_* bits (atomic ops) */

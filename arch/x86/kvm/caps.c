@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KVM_CHECK_EXTENSION, on /dev/kvm and on VM fds.  VMMs treat a capability
+ * as a promise, so this table lists only what kvmx implements completely;
+ * everything else answers 0.
+ */
+#include <linux/cpumask.h>
+#include <linux/minmax.h>
+#include <kvmx/core_private.h>
+
+long kvmx_check_extension(struct kvmx_vm *vm, long cap)
+{
+	switch (cap) {
+	case KVM_CAP_USER_MEMORY:
+	case KVM_CAP_DESTROY_MEMORY_REGION_WORKS:
+	case KVM_CAP_JOIN_MEMORY_REGIONS_WORKS:
+	case KVM_CAP_SET_TSS_ADDR:
+	case KVM_CAP_SET_IDENTITY_MAP_ADDR:
+	case KVM_CAP_HLT:
+	case KVM_CAP_IMMEDIATE_EXIT:
+	case KVM_CAP_INTERNAL_ERROR_DATA:
+	case KVM_CAP_CHECK_EXTENSION_VM:
+		return 1;
+	case KVM_CAP_NR_VCPUS:
+		return min_t(unsigned int, num_online_cpus(), KVMX_MAX_VCPUS);
+	case KVM_CAP_MAX_VCPUS:
+		return KVMX_MAX_VCPUS;
+	case KVM_CAP_MAX_VCPU_ID:
+		return KVMX_MAX_VCPU_ID;
+	case KVM_CAP_NR_MEMSLOTS:
+		return KVMX_USER_MEM_SLOTS;
+	default:
+		return 0;
+	}
+}

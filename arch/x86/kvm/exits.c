@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Handlers for the vendor-neutral exits, dispatched through one table.
+ * Each handler either resumes the guest or fills kvm_run for the VMM; an
+ * exit kvmx cannot handle yet is reported honestly as
+ * KVM_EXIT_INTERNAL_ERROR with the hardware's details, never looped on.
+ */
+#include <linux/mm.h>
+#include <linux/string.h>
+#include <kvmx/core_private.h>
+
+typedef enum kvmx_resume (*kvmx_exit_handler_t)(struct kvmx_vcpu *vcpu,
+						const struct kvmx_exit *exit,
+						int *err);
+
+void kvmx_report_internal_error(struct kvmx_vcpu *vcpu, u32 suberror,
+				unsigned int ndata, const u64 *data)
+{
+	struct kvm_run *run = vcpu->run;
+
+	ndata = min_t(unsigned int, ndata, ARRAY_SIZE(run->internal.data));
+	run->exit_reason = KVM_EXIT_INTERNAL_ERROR;
+	run->internal.suberror = suberror;
+	run->internal.ndata = ndata;
+	memcpy(run->internal.data, data, ndata * sizeof(u64));
+}
+
+static enum kvmx_resume kvmx_unexpected_exit(struct kvmx_vcpu *vcpu,
+					     const struct kvmx_exit *exit,
+					     int *err)
+{
+	/* the in-tree layout first (reason, CPU), then the raw details */
+	u64 data[6] = { exit->hw_reason, vcpu->last_cpu, exit->hw_info[0],
+			exit->hw_info[1], exit->hw_info[2], exit->hw_info[3] };
+
+	kvmx_report_internal_error(vcpu,
+				   KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON,
+				   ARRAY_SIZE(data), data);
+	return KVMX_EXIT_TO_USER;
+}
+
+/*
+ * Something needs the instruction emulator, which kvmx does not have yet:
+ * say so (no instruction bytes: flags 0), with what was attempted.
+ */
+static enum kvmx_resume kvmx_needs_emulation(struct kvmx_vcpu *vcpu,
+					     u64 what, u64 detail)
+{
+	u64 data[3] = { 0, what, detail };
+
+	kvmx_report_internal_error(vcpu, KVM_INTERNAL_ERROR_EMULATION,
+				   ARRAY_SIZE(data), data);
+	return KVMX_EXIT_TO_USER;
+}
+
+static enum kvmx_resume kvmx_exit_resume(struct kvmx_vcpu *vcpu,
+					 const struct kvmx_exit *exit,
+					 int *err)
+{
+	return KVMX_RESUME_GUEST;
+}
+
+static enum kvmx_resume kvmx_exit_io(struct kvmx_vcpu *vcpu,
+				     const struct kvmx_exit *exit, int *err)
+{
+	struct kvm_run *run = vcpu->run;
+	u8 size = exit->io.size;
+
+	/* string and REP forms need the emulator to walk guest memory */
+	if (exit->io.string || !exit->insn_len ||
+	    (size != 1 && size != 2 && size != 4))
+		return kvmx_needs_emulation(vcpu, exit->hw_reason,
+					    exit->io.port);
+
+	vcpu->pio.pending = true;
+	vcpu->pio.in = exit->io.in;
+	vcpu->pio.size = size;
+	vcpu->pio.insn_len = exit->insn_len;
+	vcpu->pio.rip = vcpu->regs[KVMX_REG_RIP];
+
+	run->exit_reason = KVM_EXIT_IO;
+	run->io.direction = exit->io.in ? KVM_EXIT_IO_IN : KVM_EXIT_IO_OUT;
+	run->io.size = size;
+	run->io.port = exit->io.port;
+	run->io.count = 1;
+	run->io.data_offset = KVM_PIO_PAGE_OFFSET * PAGE_SIZE;
+	if (!exit->io.in)
+		memcpy(vcpu->pio_data, &vcpu->regs[KVMX_REG_RAX], size);
+	return KVMX_EXIT_TO_USER;
+}
+
+/* Finish the IN/OUT the VMM was given, at the start of the next KVM_RUN. */
+int kvmx_complete_user_exit(struct kvmx_vcpu *vcpu)
+{
+	u64 *rax = &vcpu->regs[KVMX_REG_RAX];
+	u64 val = 0;
+
+	if (!vcpu->pio.pending)
+		return 0;
+	vcpu->pio.pending = false;
+	if (vcpu->regs[KVMX_REG_RIP] != vcpu->pio.rip)
+		return 0;
+
+	if (vcpu->pio.in) {
+		memcpy(&val, vcpu->pio_data, vcpu->pio.size);
+		/* IN AL/AX keep the rest of RAX; IN EAX zero-extends
+		 * (SDM Vol. 1 3.4.1.1) */
+		switch (vcpu->pio.size) {
+		case 1:
+			*rax = (*rax & ~0xffULL) | val;
+			break;
+		case 2:
+			*rax = (*rax & ~0xffffULL) | val;
+			break;
+		default:
+			*rax = val;
+			break;
+		}
+	}
+	vcpu->regs[KVMX_REG_RIP] += vcpu->pio.insn_len;
+	return 0;
+}
+
+static enum kvmx_resume kvmx_exit_hlt(struct kvmx_vcpu *vcpu,
+				      const struct kvmx_exit *exit, int *err)
+{
+	if (!exit->insn_len)
+		return kvmx_unexpected_exit(vcpu, exit, err);
+	/* no in-kernel LAPIC yet: a halted vCPU is the VMM's business */
+	vcpu->regs[KVMX_REG_RIP] += exit->insn_len;
+	vcpu->run->exit_reason = KVM_EXIT_HLT;
+	return KVMX_EXIT_TO_USER;
+}
+
+static enum kvmx_resume kvmx_exit_shutdown(struct kvmx_vcpu *vcpu,
+					   const struct kvmx_exit *exit,
+					   int *err)
+{
+	vcpu->run->exit_reason = KVM_EXIT_SHUTDOWN;
+	return KVMX_EXIT_TO_USER;
+}
+
+static enum kvmx_resume kvmx_exit_fail_entry(struct kvmx_vcpu *vcpu,
+					     const struct kvmx_exit *exit,
+					     int *err)
+{
+	struct kvm_run *run = vcpu->run;
+
+	run->exit_reason = KVM_EXIT_FAIL_ENTRY;
+	run->fail_entry.hardware_entry_failure_reason = exit->hw_reason;
+	run->fail_entry.cpu = vcpu->last_cpu;
+	return KVMX_EXIT_TO_USER;
+}
+
+static enum kvmx_resume kvmx_exit_tdp_fault(struct kvmx_vcpu *vcpu,
+					    const struct kvmx_exit *exit,
+					    int *err)
+{
+	int r = kvmx_tdp_handle_fault(vcpu, exit->tdp.gpa, exit->tdp.access);
+
+	if (!r)
+		return KVMX_RESUME_GUEST;
+	if (r > 0)	/* MMIO or a write to read-only memory */
+		return kvmx_needs_emulation(vcpu, exit->tdp.gpa,
+					    exit->tdp.access);
+	*err = r;
+	return KVMX_EXIT_TO_USER;
+}
+
+static const kvmx_exit_handler_t kvmx_exit_handlers[KVMX_NR_EXIT_REASONS] = {
+	[KVMX_EXIT_NONE]		= kvmx_exit_resume,
+	[KVMX_EXIT_EXTERNAL_INTR]	= kvmx_exit_resume,
+	[KVMX_EXIT_NMI]			= kvmx_exit_resume,
+	[KVMX_EXIT_IO]			= kvmx_exit_io,
+	[KVMX_EXIT_HLT]			= kvmx_exit_hlt,
+	[KVMX_EXIT_SHUTDOWN]		= kvmx_exit_shutdown,
+	[KVMX_EXIT_TDP_FAULT]		= kvmx_exit_tdp_fault,
+	[KVMX_EXIT_FAIL_ENTRY]		= kvmx_exit_fail_entry,
+	[KVMX_EXIT_INVALID_STATE]	= kvmx_exit_fail_entry,
+	[KVMX_EXIT_UNHANDLED]		= kvmx_unexpected_exit,
+};
+
+/*
+ * Returns what the run loop does next; on KVMX_EXIT_TO_USER, *err is what
+ * KVM_RUN returns (0 with kvm_run filled in, or -errno).
+ */
+enum kvmx_resume kvmx_handle_exit(struct kvmx_vcpu *vcpu,
+				  const struct kvmx_exit *exit, int *err)
+{
+	kvmx_exit_handler_t handler = NULL;
+
+	*err = 0;
+	if ((unsigned int)exit->reason < KVMX_NR_EXIT_REASONS)
+		handler = kvmx_exit_handlers[exit->reason];
+	if (!handler)
+		handler = kvmx_unexpected_exit;
+	return handler(vcpu, exit, err);
+}

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The architectural register state as userspace sees it: KVM_GET/SET_REGS,
+ * KVM_GET/SET_SREGS with in-tree KVM's validity rules, and the reset state
+ * of a new vCPU.  The general-purpose registers live in vcpu->regs; the
+ * rest is read and written through the backend's state ops.
+ */
+#include <asm/processor.h>
+#include <asm/processor-flags.h>
+#include <asm/msr-index.h>
+#include <kvmx/core_private.h>
+
+/* RFLAGS bits that exist (SDM Vol. 1 3.4.3); bit 1 always reads as 1. */
+#define KVMX_RFLAGS_VALID	(X86_EFLAGS_CF | X86_EFLAGS_FIXED | \
+				 X86_EFLAGS_PF | X86_EFLAGS_AF | \
+				 X86_EFLAGS_ZF | X86_EFLAGS_SF | \
+				 X86_EFLAGS_TF | X86_EFLAGS_IF | \
+				 X86_EFLAGS_DF | X86_EFLAGS_OF | \
+				 X86_EFLAGS_IOPL | X86_EFLAGS_NT | \
+				 X86_EFLAGS_RF | X86_EFLAGS_VM | \
+				 X86_EFLAGS_AC | X86_EFLAGS_VIF | \
+				 X86_EFLAGS_VIP | X86_EFLAGS_ID)
+
+/*
+ * CR4 bits a guest may set without any CPUID feature (SDM Vol. 3A 2.5).
+ * The bits that depend on a feature (OSXSAVE, SMEP, SMAP, PCIDE, FSGSBASE,
+ * PKE, LA57, UMIP, ...) stay reserved until KVM_SET_CPUID2 exists; VMXE
+ * stays reserved because kvmx offers no nested virtualization.
+ */
+#define KVMX_CR4_ALLOWED	(X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | \
+				 X86_CR4_DE | X86_CR4_PSE | X86_CR4_PAE | \
+				 X86_CR4_MCE | X86_CR4_PGE | X86_CR4_PCE | \
+				 X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)
+
+#define KVMX_EFER_ALLOWED	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
+#define KVMX_CR8_RESERVED	(~0xfULL)
+/* IA32_APIC_BASE bits 0-7 and 9 are reserved (SDM Vol. 3A 11.4.4) */
+#define KVMX_APIC_BASE_RESERVED	0x2ffULL
+
+/* Physical-address bits above MAXPHYADDR. */
+static u64 kvmx_reserved_gpa_bits(void)
+{
+	return ~0ULL << boot_cpu_data.x86_phys_bits;
+}
+
+void kvmx_vcpu_reset(struct kvmx_vcpu *vcpu)
+{
+	memset(vcpu->regs, 0, sizeof(vcpu->regs));
+	/* RESET puts the processor signature in EDX (SDM Vol. 3A 9.1.4);
+	 * in-tree KVM uses family 6 until CPUID is set */
+	vcpu->regs[KVMX_REG_RDX] = 0x600;
+	vcpu->regs[KVMX_REG_RIP] = 0xfff0;
+	vcpu->rflags = X86_EFLAGS_FIXED;
+	vcpu->cr8 = 0;
+	vcpu->apic_base = 0;
+	vcpu->pio.pending = false;
+	kvmx_backend->vcpu_reset(vcpu);
+}
+
+void kvmx_get_regs(struct kvmx_vcpu *vcpu, struct kvm_regs *regs)
+{
+	const u64 *r = vcpu->regs;
+
+	regs->rax = r[KVMX_REG_RAX];
+	regs->rbx = r[KVMX_REG_RBX];
+	regs->rcx = r[KVMX_REG_RCX];
+	regs->rdx = r[KVMX_REG_RDX];
+	regs->rsi = r[KVMX_REG_RSI];
+	regs->rdi = r[KVMX_REG_RDI];
+	regs->rsp = r[KVMX_REG_RSP];
+	regs->rbp = r[KVMX_REG_RBP];
+	regs->r8 = r[KVMX_REG_R8];
+	regs->r9 = r[KVMX_REG_R9];
+	regs->r10 = r[KVMX_REG_R10];
+	regs->r11 = r[KVMX_REG_R11];
+	regs->r12 = r[KVMX_REG_R12];
+	regs->r13 = r[KVMX_REG_R13];
+	regs->r14 = r[KVMX_REG_R14];
+	regs->r15 = r[KVMX_REG_R15];
+	regs->rip = r[KVMX_REG_RIP];
+	regs->rflags = vcpu->rflags;
+}
+
+void kvmx_set_regs(struct kvmx_vcpu *vcpu, const struct kvm_regs *regs)
+{
+	u64 *r = vcpu->regs;
+
+	r[KVMX_REG_RAX] = regs->rax;
+	r[KVMX_REG_RBX] = regs->rbx;
+	r[KVMX_REG_RCX] = regs->rcx;
+	r[KVMX_REG_RDX] = regs->rdx;
+	r[KVMX_REG_RSI] = regs->rsi;
+	r[KVMX_REG_RDI] = regs->rdi;
+	r[KVMX_REG_RSP] = regs->rsp;
+	r[KVMX_REG_RBP] = regs->rbp;
+	r[KVMX_REG_R8] = regs->r8;
+	r[KVMX_REG_R9] = regs->r9;
+	r[KVMX_REG_R10] = regs->r10;
+	r[KVMX_REG_R11] = regs->r11;
+	r[KVMX_REG_R12] = regs->r12;
+	r[KVMX_REG_R13] = regs->r13;
+	r[KVMX_REG_R14] = regs->r14;
+	r[KVMX_REG_R15] = regs->r15;
+	r[KVMX_REG_RIP] = regs->rip;
+	/* VM entry fails on reserved RFLAGS bits (SDM 26.3.1.4): drop them */
+	vcpu->rflags = (regs->rflags & KVMX_RFLAGS_VALID) | X86_EFLAGS_FIXED;
+}
+
+void kvmx_get_sregs(struct kvmx_vcpu *vcpu, struct kvm_sregs *sregs)
+{
+	const struct kvmx_backend *b = kvmx_backend;
+
+	memset(sregs, 0, sizeof(*sregs));
+	b->get_segment(vcpu, &sregs->cs, KVMX_SEG_CS);
+	b->get_segment(vcpu, &sregs->ds, KVMX_SEG_DS);
+	b->get_segment(vcpu, &sregs->es, KVMX_SEG_ES);
+	b->get_segment(vcpu, &sregs->fs, KVMX_SEG_FS);
+	b->get_segment(vcpu, &sregs->gs, KVMX_SEG_GS);
+	b->get_segment(vcpu, &sregs->ss, KVMX_SEG_SS);
+	b->get_segment(vcpu, &sregs->tr, KVMX_SEG_TR);
+	b->get_segment(vcpu, &sregs->ldt, KVMX_SEG_LDTR);
+	b->get_dtable(vcpu, &sregs->gdt, KVMX_DT_GDT);
+	b->get_dtable(vcpu, &sregs->idt, KVMX_DT_IDT);
+	sregs->cr0 = b->get_cr(vcpu, 0);
+	sregs->cr2 = b->get_cr(vcpu, 2);
+	sregs->cr3 = b->get_cr(vcpu, 3);
+	sregs->cr4 = b->get_cr(vcpu, 4);
+	sregs->cr8 = vcpu->cr8;
+	sregs->efer = b->get_efer(vcpu);
+	sregs->apic_base = vcpu->apic_base;
+	/* no interrupt is ever left queued for injection yet: bitmap empty */
+}
+
+static bool kvmx_cr0_valid(u64 cr0)
+{
+	if (cr0 >> 32)
+		return false;
+	/* SDM Vol. 3A 2.5: NW without CD and PG without PE are invalid */
+	if ((cr0 & X86_CR0_NW) && !(cr0 & X86_CR0_CD))
+		return false;
+	if ((cr0 & X86_CR0_PG) && !(cr0 & X86_CR0_PE))
+		return false;
+	return true;
+}
+
+/*
+ * The combinations in-tree KVM refuses in KVM_SET_SREGS, so that a bad
+ * request is -EINVAL here rather than a failed VM entry later.
+ */
+static bool kvmx_sregs_valid(const struct kvm_sregs *s)
+{
+	unsigned int i;
+
+	if (!kvmx_cr0_valid(s->cr0) || (s->cr4 & ~KVMX_CR4_ALLOWED) ||
+	    (s->efer & ~KVMX_EFER_ALLOWED))
+		return false;
+	if ((s->efer & EFER_NX) && !boot_cpu_has(X86_FEATURE_NX))
+		return false;
+
+	/* IA-32e mode (SDM Vol. 3A 9.8.5): LME + PG need PAE and LMA */
+	if ((s->efer & EFER_LME) && (s->cr0 & X86_CR0_PG)) {
+		if (!(s->cr4 & X86_CR4_PAE) || !(s->efer & EFER_LMA))
+			return false;
+		if (s->cr3 & kvmx_reserved_gpa_bits())
+			return false;
+	} else if ((s->efer & EFER_LMA) || s->cs.l) {
+		return false;
+	}
+
+	if (s->apic_base & (KVMX_APIC_BASE_RESERVED | X2APIC_ENABLE |
+			    kvmx_reserved_gpa_bits()))
+		return false;
+
+	/* injecting a queued interrupt is not supported yet */
+	for (i = 0; i < ARRAY_SIZE(s->interrupt_bitmap); i++)
+		if (s->interrupt_bitmap[i])
+			return false;
+	return true;
+}
+
+int kvmx_set_sregs(struct kvmx_vcpu *vcpu, const struct kvm_sregs *sregs)
+{
+	const struct kvmx_backend *b = kvmx_backend;
+
+	if (!kvmx_sregs_valid(sregs))
+		return -EINVAL;
+
+	vcpu->apic_base = sregs->apic_base;
+	/* like in-tree KVM, a CR8 with reserved bits is ignored, not refused */
+	if (!(sregs->cr8 & KVMX_CR8_RESERVED))
+		vcpu->cr8 = sregs->cr8;
+
+	b->set_dtable(vcpu, &sregs->idt, KVMX_DT_IDT);
+	b->set_dtable(vcpu, &sregs->gdt, KVMX_DT_GDT);
+	b->set_cr(vcpu, 2, sregs->cr2);
+	b->set_cr(vcpu, 3, sregs->cr3);
+	/* EFER first: the backend derives IA-32e mode from LMA with CR0 */
+	b->set_efer(vcpu, sregs->efer);
+	b->set_cr(vcpu, 0, sregs->cr0);
+	b->set_cr(vcpu, 4, sregs->cr4);
+
+	b->set_segment(vcpu, &sregs->cs, KVMX_SEG_CS);
+	b->set_segment(vcpu, &sregs->ds, KVMX_SEG_DS);
+	b->set_segment(vcpu, &sregs->es, KVMX_SEG_ES);
+	b->set_segment(vcpu, &sregs->fs, KVMX_SEG_FS);
+	b->set_segment(vcpu, &sregs->gs, KVMX_SEG_GS);
+	b->set_segment(vcpu, &sregs->ss, KVMX_SEG_SS);
+	b->set_segment(vcpu, &sregs->tr, KVMX_SEG_TR);
+	b->set_segment(vcpu, &sregs->ldt, KVMX_SEG_LDTR);
+	return 0;
+}

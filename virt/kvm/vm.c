@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * VM objects and the VM fd.  A VM lives as long as its fd or any of its
+ * vCPU fds (vm->users); the last reference frees vCPUs, memslots, the TDP
+ * tables and the backend's part, and drops the hardware-enable count.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/uaccess.h>
+#include <kvmx/core_private.h>
+
+/* KVM_SET_TSS_ADDR: the three pages must sit below 4 GiB. */
+#define KVMX_TSS_ADDR_MAX	((u64)(u32)(-3 * PAGE_SIZE))
+
+void kvmx_vm_get(struct kvmx_vm *vm)
+{
+	kref_get(&vm->users);
+}
+
+static void kvmx_vm_free(struct kref *kref)
+{
+	struct kvmx_vm *vm = container_of(kref, struct kvmx_vm, users);
+	int i, n = atomic_read(&vm->nr_vcpus);
+
+	for (i = 0; i < n; i++)
+		kvmx_vcpu_destroy(vm->vcpus[i]);
+	kvmx_backend->vm_destroy(vm);
+	kvmx_tdp_destroy(vm);
+	kvmx_free_memslots(vm);
+	free_page((unsigned long)vm->coalesced_mmio_ring);
+	mmdrop(vm->mm);
+	kfree(vm->backend);
+	kfree(vm);
+	kvmx_hardware_put();
+}
+
+void kvmx_vm_put(struct kvmx_vm *vm)
+{
+	kref_put(&vm->users, kvmx_vm_free);
+}
+
+void kvmx_vm_mark_dead(struct kvmx_vm *vm, const char *why)
+{
+	if (!READ_ONCE(vm->dead))
+		pr_err_ratelimited("kvm: VM of pid %d is dead: %s\n",
+				   task_pid_nr(current), why);
+	WRITE_ONCE(vm->dead, true);
+	kvmx_vm_kick_all(vm);
+}
+EXPORT_SYMBOL_GPL(kvmx_vm_mark_dead);
+
+/*
+ * Only the process that created the VM may use it (its memslots point
+ * into that mm), and a dead VM answers nothing: both are -EIO, as in-tree.
+ */
+int kvmx_vm_check_caller(struct kvmx_vm *vm)
+{
+	if (vm->mm != current->mm || READ_ONCE(vm->dead))
+		return -EIO;
+	return 0;
+}
+
+static void kvmx_kick_nop(void *unused)
+{
+	/* The IPI itself forces a VM exit (external interrupt). */
+}
+
+/* Make every vCPU now in guest mode exit soon. */
+void kvmx_vm_kick_all(struct kvmx_vm *vm)
+{
+	int i, n = atomic_read_acquire(&vm->nr_vcpus);
+	int me = get_cpu();
+
+	for (i = 0; i < n; i++) {
+		struct kvmx_vcpu *vcpu = vm->vcpus[i];
+		int cpu = READ_ONCE(vcpu->cpu);
+
+		if (READ_ONCE(vcpu->in_guest) && cpu >= 0 && cpu != me)
+			smp_call_function_single(cpu, kvmx_kick_nop, NULL, 0);
+	}
+	put_cpu();
+}
+
+static long kvmx_vm_set_identity_map_addr(struct kvmx_vm *vm,
+					  void __user *argp)
+{
+	u64 addr;
+	long r = -EINVAL;
+
+	mutex_lock(&vm->lock);
+	/* The address is consumed when vCPUs are set up: fixed after that. */
+	if (vm->vcpu_created)
+		goto out;
+	r = -EFAULT;
+	if (copy_from_user(&addr, argp, sizeof(addr)))
+		goto out;
+	vm->identity_map_addr = addr;
+	r = 0;
+out:
+	mutex_unlock(&vm->lock);
+	return r;
+}
+
+static long kvmx_vm_ioctl(struct file *filp, unsigned int ioctl,
+			  unsigned long arg)
+{
+	struct kvmx_vm *vm = filp->private_data;
+	void __user *argp = (void __user *)arg;
+	struct kvm_userspace_memory_region mem;
+	long r;
+
+	r = kvmx_vm_check_caller(vm);
+	if (r)
+		return r;
+
+	switch (ioctl) {
+	case KVM_CREATE_VCPU:
+		return kvmx_create_vcpu(vm, arg);
+	case KVM_SET_USER_MEMORY_REGION:
+		if (copy_from_user(&mem, argp, sizeof(mem)))
+			return -EFAULT;
+		return kvmx_set_memory_region(vm, &mem);
+	case KVM_CHECK_EXTENSION:
+		return kvmx_check_extension(vm, arg);
+	case KVM_SET_TSS_ADDR:
+		if (arg > KVMX_TSS_ADDR_MAX)
+			return -EINVAL;
+		mutex_lock(&vm->lock);
+		vm->tss_addr = arg;
+		mutex_unlock(&vm->lock);
+		return 0;
+	case KVM_SET_IDENTITY_MAP_ADDR:
+		return kvmx_vm_set_identity_map_addr(vm, argp);
+	default:
+		/* in-tree KVM answers unknown VM ioctls with -ENOTTY */
+		return -ENOTTY;
+	}
+}
+
+static int kvmx_vm_release(struct inode *inode, struct file *filp)
+{
+	kvmx_vm_put(filp->private_data);
+	return 0;
+}
+
+/* .owner is set to the vendor module at backend registration. */
+struct file_operations kvmx_vm_fops = {
+	.release	= kvmx_vm_release,
+	.unlocked_ioctl	= kvmx_vm_ioctl,
+	.llseek		= noop_llseek,
+};
+
+static struct kvmx_vm *kvmx_alloc_vm(void)
+{
+	struct kvmx_vm *vm;
+
+	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	if (!vm)
+		return NULL;
+	vm->backend = kzalloc(kvmx_backend->vm_size ?: 1, GFP_KERNEL_ACCOUNT);
+	vm->coalesced_mmio_ring = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!vm->backend || !vm->coalesced_mmio_ring) {
+		free_page((unsigned long)vm->coalesced_mmio_ring);
+		kfree(vm->backend);
+		kfree(vm);
+		return NULL;
+	}
+	kref_init(&vm->users);
+	mutex_init(&vm->lock);
+	init_rwsem(&vm->mmu_lock);
+	mutex_init(&vm->tdp_mutex);
+	atomic_set(&vm->nr_vcpus, 0);
+	mmgrab(current->mm);
+	vm->mm = current->mm;
+	return vm;
+}
+
+int kvmx_create_vm(unsigned long type)
+{
+	struct kvmx_vm *vm;
+	int r;
+
+	/* Only the default x86 VM type exists in kvmx. */
+	if (type != KVM_X86_DEFAULT_VM)
+		return -EINVAL;
+
+	r = kvmx_hardware_get();
+	if (r)
+		return r;
+
+	vm = kvmx_alloc_vm();
+	if (!vm) {
+		r = -ENOMEM;
+		goto out_hw;
+	}
+	r = kvmx_tdp_init(vm);
+	if (r)
+		goto out_free;
+	r = kvmx_backend->vm_init(vm);
+	if (r)
+		goto out_tdp;
+
+	r = anon_inode_getfd("kvm-vm", &kvmx_vm_fops, vm, O_RDWR | O_CLOEXEC);
+	if (r < 0)
+		goto out_backend;
+	return r;
+
+out_backend:
+	kvmx_backend->vm_destroy(vm);
+out_tdp:
+	kvmx_tdp_destroy(vm);
+out_free:
+	mmdrop(vm->mm);
+	free_page((unsigned long)vm->coalesced_mmio_ring);
+	kfree(vm->backend);
+	kfree(vm);
+out_hw:
+	kvmx_hardware_put();
+	return r;
+}
