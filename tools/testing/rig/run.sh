@@ -1,0 +1,385 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# run.sh: run test programs against KVM inside an emulated x86 host.
+#
+# Builds an initramfs (busybox, the KVM modules, the test programs and the
+# shared libraries they need, init.sh as /init), boots Debian's kernel with
+# it in QEMU TCG "-cpu max" (an AMD host with SVM+NPT: --host svm) or in
+# Bochs (an Intel host with VMX+EPT: --host vmx), loads either kvmx's
+# modules (the default) or the distro's own KVM (--ref), runs every test in
+# that one boot with a time limit each, unloads the modules, checks the
+# kernel log, and reports one line per result and a summary line.
+# Exit status: 0 if nothing failed, 1 if something failed, 2 on usage or
+# setup errors.  See Documentation/testing.rst.
+
+set -euo pipefail
+
+RIG=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOP=$(cd "$RIG/../../.." && pwd)
+
+usage() {
+	cat <<EOF
+usage: $0 [options] [TEST...]
+  Run the TEST programs (kselftest/TAP programs, or any program whose exit
+  status 0/4/other means pass/skip/fail) in an emulated host.
+
+  --host svm|vmx       emulated host: QEMU TCG AMD SVM (default) or Bochs Intel VMX
+  --ref                load the distro's KVM from /lib/modules/KVER instead of kvmx
+  --kdir DIR           kernel headers the modules were built against; the host
+                       boots the matching /boot/vmlinuz (default: newest
+                       /usr/src/linux-headers-*-amd64, as the top Makefile)
+  --modules DIR        where kvm.ko, kvm-amd.ko, kvm-intel.ko are (default: $TOP)
+  --list FILE          more tests, one per line: PATH [TIMEOUT]; '#' comments
+  --name-base DIR      name tests by their path relative to DIR (default: basename)
+  --timeout SECS       per-test time limit (default: 300 svm, 900 vmx; guest time)
+  --outer-timeout SECS kill the emulator after this long (default: computed)
+  --cpus N             emulated CPUs (default: 2 svm, 1 vmx)
+  --mem MB             emulated memory (default: 2048 svm, 1024 vmx)
+  --append ARGS        more kernel command line
+  --modparam 'MOD ARGS'  insmod arguments for module MOD (e.g. 'kvm-amd nested=0')
+  --out DIR            output directory (default: $TOP/build/rig/HOST-MODE-KVER)
+  -v, --verbose        also show the serial console as it runs
+  -h, --help           this text
+EOF
+}
+
+die() { echo "rig: $*" >&2; exit 2; }
+note() { echo "rig: $*" >&2; }
+
+host=svm mode=ours kdir= moddir=$TOP list= name_base= timeout= outer= cpus= mem=
+append= out= verbose=0
+declare -a tests=() test_limits=() modparams=()
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--host) host=${2:?}; shift ;;
+	--ref) mode=ref ;;
+	--kdir) kdir=${2:?}; shift ;;
+	--modules) moddir=${2:?}; shift ;;
+	--list) list=${2:?}; shift ;;
+	--name-base) name_base=${2:?}; shift ;;
+	--timeout) timeout=${2:?}; shift ;;
+	--outer-timeout) outer=${2:?}; shift ;;
+	--cpus) cpus=${2:?}; shift ;;
+	--mem) mem=${2:?}; shift ;;
+	--append) append=${2:?}; shift ;;
+	--modparam) modparams+=("${2:?}"); shift ;;
+	--out) out=${2:?}; shift ;;
+	-v|--verbose) verbose=1 ;;
+	-h|--help) usage; exit 0 ;;
+	--) shift; tests+=("$@"); for _ in "$@"; do test_limits+=(""); done; break ;;
+	-*) usage >&2; exit 2 ;;
+	*) tests+=("$1"); test_limits+=("") ;;
+	esac
+	shift
+done
+
+case $host in
+svm) vendor_ko=kvm-amd vendor=kvm_amd
+     : "${timeout:=300}" "${cpus:=2}" "${mem:=2048}" ;;
+vmx) vendor_ko=kvm-intel vendor=kvm_intel
+     : "${timeout:=900}" "${cpus:=1}" "${mem:=1024}" ;;
+*) die "--host must be svm or vmx" ;;
+esac
+
+if [ -n "$list" ]; then
+	[ -r "$list" ] || die "cannot read test list $list"
+	while read -r path limit _; do
+		case $path in ''|'#'*) continue ;; esac
+		tests+=("$path")
+		test_limits+=("${limit:-}")
+	done <"$list"
+fi
+
+# ---- kernel --------------------------------------------------------------
+if [ -z "$kdir" ]; then
+	kdir=$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1)
+	[ -n "$kdir" ] || die "no /usr/src/linux-headers-*-amd64: run tools/testing/rig/setup.sh"
+fi
+kdir=${kdir%/}
+kver=$(basename "$kdir")
+kver=${kver#linux-headers-}
+kernel=/boot/vmlinuz-$kver
+libmod=/lib/modules/$kver
+[ -r "$kernel" ] || die "no $kernel to boot for headers $kdir (install linux-image-$kver)"
+[ -r "$libmod/modules.dep" ] || die "no $libmod/modules.dep (install linux-image-$kver)"
+
+: "${out:=$TOP/build/rig/$host-$mode-$kver}"
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+stage=$out/root
+rm -rf "$stage" "$out/logs" "$out/iso"
+rm -f "$out"/{serial.log,emulator.log,bochs.log,results.txt,initrd.gz,boot.iso,bochsrc}
+mkdir -p "$stage"/{bin,dev,proc,sys,tmp,run,kvmx/modules,tests} "$out/logs"
+
+# ---- modules -------------------------------------------------------------
+declare -A mod_done=()
+load_list=$stage/kvmx/load.list
+: >"$load_list"
+
+# Path of module NAME ("kvm_amd" or "kvm-amd"): kvmx's own first (unless
+# --ref), then the distro's, via modules.dep.
+find_module() {
+	local name=$1 re p
+	if [ "$mode" = ours ]; then
+		for p in "$moddir/${name//_/-}.ko" "$moddir/${name//-/_}.ko"; do
+			[ -e "$p" ] && { echo "$p"; return; }
+		done
+	fi
+	re=${name//[-_]/[-_]}
+	p=$(grep -oE "^([^:]*/)?$re\\.ko(\\.xz|\\.zst|\\.gz)?:" "$libmod/modules.dep" | head -n 1)
+	[ -n "$p" ] || return 1
+	echo "$libmod/${p%:}"
+}
+
+# Copy a module into the initramfs, decompressed (busybox insmod takes
+# plain ELF only), after its dependencies; append it to the load list.
+add_module() {
+	local path=$1 base dest dep args m
+	base=$(basename "$path")
+	base=${base%.xz}; base=${base%.zst}; base=${base%.gz}
+	[ -z "${mod_done[$base]:-}" ] || return 0
+	mod_done[$base]=1
+	dest=$stage/kvmx/modules/$base
+	case $path in
+	*.xz) xz -dc "$path" >"$dest" ;;
+	*.zst) zstd -qdc "$path" >"$dest" ;;
+	*.gz) gzip -dc "$path" >"$dest" ;;
+	*) cp "$path" "$dest" ;;
+	esac
+	for dep in $(modinfo -F depends "$dest" | tr ',' ' '); do
+		m=$(find_module "$dep") || die "module $base needs $dep, which is nowhere"
+		add_module "$m"
+	done
+	args=
+	for m in "${modparams[@]}"; do
+		[ "${m%% *}" = "${base%.ko}" ] && args=${m#* }
+	done
+	printf '%s %s\n' "$base" "$args" >>"$load_list"
+}
+
+if [ "$mode" = ours ]; then
+	for m in kvm "$vendor_ko"; do
+		[ -e "$moddir/$m.ko" ] || die "no $moddir/$m.ko: build the modules first (make KDIR=$kdir)"
+		magic=$(modinfo -F vermagic "$moddir/$m.ko" | awk '{print $1}')
+		[ "$magic" = "$kver" ] ||
+			die "$moddir/$m.ko was built for $magic, not $kver: make clean; make KDIR=$kdir"
+	done
+	vendor_path=$moddir/$vendor_ko.ko
+else
+	vendor_path=$(find_module "$vendor_ko") || die "no $vendor_ko in $libmod"
+fi
+add_module "$vendor_path"
+
+# ---- busybox, tests, libraries -----------------------------------------
+bb=$(command -v busybox || true)
+[ -x /bin/busybox ] && bb=/bin/busybox
+[ -n "$bb" ] || die "no busybox: run tools/testing/rig/setup.sh"
+cp "$bb" "$stage/bin/busybox"
+for applet in $("$bb" --list); do
+	[ "$applet" = busybox ] || ln -sf busybox "$stage/bin/$applet"
+done
+ln -s bin "$stage/sbin"
+mkdir -p "$stage/usr"
+ln -s ../bin "$stage/usr/bin"
+ln -s ../bin "$stage/usr/sbin"
+install -m 0755 "$RIG/init.sh" "$stage/init"
+
+declare -A lib_done=()
+copy_libs() {
+	local lib
+	# "libc.so.6 => /lib/x86_64-linux-gnu/libc.so.6 (0x...)", "/lib64/ld-linux-x86-64.so.2 (0x...)"
+	for lib in $(ldd "$1" 2>/dev/null | grep -oE '(=> )?/[^ ]+' | sed 's/^=> //'); do
+		[ -z "${lib_done[$lib]:-}" ] || continue
+		lib_done[$lib]=1
+		mkdir -p "$stage$(dirname "$lib")"
+		cp -L "$lib" "$stage$lib"
+	done
+}
+
+declare -A test_names=()
+tests_list=$stage/kvmx/tests.list
+: >"$tests_list"
+sum_limits=0
+idx=0
+for i in "${!tests[@]}"; do
+	path=${tests[$i]}
+	[ -f "$path" ] && [ -x "$path" ] || die "test $path is not an executable file"
+	path=$(cd "$(dirname "$path")" && pwd)/$(basename "$path")
+	name=$(basename "$path")
+	if [ -n "$name_base" ]; then
+		base=$(cd "$name_base" && pwd)
+		case $path in "$base"/*) name=${path#"$base"/} ;; esac
+	fi
+	limit=${test_limits[$i]:-$timeout}
+	[ -z "${test_names[$name]:-}" ] || die "two tests named $name: use --name-base"
+	test_names[$name]=1
+	idx=$((idx + 1))
+	mkdir -p "$stage/tests/$(dirname "$name")"
+	cp -L "$path" "$stage/tests/$name"
+	strip --strip-debug "$stage/tests/$name" 2>/dev/null || true
+	copy_libs "$path"
+	printf '%s\t%s\t%s\t%s\n' "$idx" "$limit" "$name" "/tests/$name" >>"$tests_list"
+	sum_limits=$((sum_limits + limit))
+done
+cp "$tests_list" "$out/tests.list"
+
+unload="$vendor kvm"
+cat >"$stage/kvmx/config" <<EOF
+RIG_HOST=$host
+RIG_MODE=$mode
+RIG_VENDOR=$vendor
+RIG_UNLOAD="$unload"
+RIG_UNLOAD_TIMEOUT=60
+EOF
+
+(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$out/initrd.gz"
+
+# ---- boot ----------------------------------------------------------------
+cmdline="console=ttyS0 quiet panic=-1 $append"
+serial=$out/serial.log
+: >"$serial"
+
+if [ "$host" = svm ]; then
+	: "${outer:=$((120 + sum_limits * 3 / 2 + 120))}"
+	emu=(qemu-system-x86_64 -accel tcg -cpu max -m "$mem" -smp "$cpus"
+	     -nographic -no-reboot -kernel "$kernel" -initrd "$out/initrd.gz"
+	     -append "$cmdline")
+	emu_in=/dev/null
+	emu_out=$serial
+else
+	# Bochs: no direct kernel boot, so an isolinux CD.  Its debugger waits
+	# for a command before running: "c" on stdin.  rfb with timeout=0 runs
+	# without a display.  The dummy sound driver: with no sound card, the
+	# ALSA one makes Bochs 2.7 abort ("buffer overflow detected").
+	: "${outer:=$((900 + sum_limits * 2 + 300))}"
+	iso=$out/iso
+	mkdir -p "$iso/isolinux"
+	cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 "$iso/isolinux/"
+	cp "$kernel" "$iso/vmlinuz"
+	cp "$out/initrd.gz" "$iso/initrd.gz"
+	printf 'DEFAULT l\nLABEL l\n KERNEL /vmlinuz\n APPEND initrd=/initrd.gz %s\n' \
+		"$cmdline" >"$iso/isolinux/isolinux.cfg"
+	xorriso -as mkisofs -quiet -o "$out/boot.iso" -b isolinux/isolinux.bin \
+		-c isolinux/boot.cat -no-emul-boot -boot-load-size 4 \
+		-boot-info-table "$iso" 2>/dev/null
+	rm -rf "$iso"
+	cat >"$out/bochsrc" <<EOF
+megs: $mem
+cpu: model=corei7_skylake_x, count=$cpus, ips=200000000
+romimage: file=/usr/share/bochs/BIOS-bochs-latest
+vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
+ata0-master: type=cdrom, path=$out/boot.iso, status=inserted
+boot: cdrom
+com1: enabled=1, mode=file, dev=$serial
+display_library: rfb, options="timeout=0"
+log: $out/bochs.log
+clock: sync=none, time0=local
+speaker: enabled=0
+sound: driver=dummy
+EOF
+	emu=(bochs -q -f "$out/bochsrc")
+	printf 'c\n' >"$out/bochs.cmd"
+	emu_in=$out/bochs.cmd
+	emu_out=$out/emulator.log
+fi
+
+note "$host host ($mode KVM, $kver, $cpus CPU, ${mem}M), ${#tests[@]} test(s), limit ${outer}s; output in $out"
+t0=$(date +%s)
+# A new session, so that the whole emulator (and timeout) can be killed.
+setsid timeout -k 10 "$outer" "${emu[@]}" <"$emu_in" >"$emu_out" 2>>"$out/emulator.log" &
+emu_pid=$!
+tail_pid=
+stop_emulator() {
+	local i
+	kill -TERM -- -"$emu_pid" 2>/dev/null || return 0
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		kill -0 "$emu_pid" 2>/dev/null || return 0
+		sleep 0.5
+	done
+	kill -KILL -- -"$emu_pid" 2>/dev/null || true
+}
+trap 'stop_emulator; [ -z "$tail_pid" ] || kill "$tail_pid" 2>/dev/null' EXIT
+trap 'exit 130' INT TERM
+if [ "$verbose" = 1 ]; then
+	tail -n +1 -f "$serial" >&2 &
+	tail_pid=$!
+fi
+
+# Watch the serial log: stop the emulator once the host is done (Bochs
+# would otherwise reboot after a panic and start over) and note timings.
+t_load= t_done= why=
+while kill -0 "$emu_pid" 2>/dev/null; do
+	sleep 1
+	now=$(date +%s)
+	if [ -z "$t_load" ] && grep -q '^@@KVMX LOAD' "$serial"; then
+		t_load=$now
+	fi
+	if grep -q '@@KVMX DONE' "$serial"; then
+		t_done=${t_done:-$now}
+		[ $((now - t_done)) -lt 10 ] || { why="done, powered off by the rig"; break; }
+	elif grep -q 'Kernel panic - not syncing' "$serial"; then
+		sleep 3
+		why="kernel panic"
+		break
+	elif [ "$(grep -c '@@KVMX BOOTED' "$serial")" -gt 1 ]; then
+		why="the host rebooted"
+		break
+	fi
+done
+stop_emulator
+wait "$emu_pid" 2>/dev/null && emu_rc=0 || emu_rc=$?
+[ -z "$tail_pid" ] || kill "$tail_pid" 2>/dev/null || true
+tail_pid=
+t_end=$(date +%s)
+[ "$emu_rc" = 124 ] && why="killed after the ${outer}s limit"
+if [ -z "$why" ]; then
+	grep -q '@@KVMX DONE' "$serial" && why="powered off" || why="the emulator exited (status $emu_rc)"
+fi
+
+# ---- results -------------------------------------------------------------
+label=$host
+[ "$mode" = ref ] && label=$host-ref
+parsed=$(awk -v tests="$out/tests.list" -v logdir="$out/logs" -f "$RIG/parse.awk" "$serial")
+results=$out/results.txt
+: >"$results"
+npass=0 nfail=0 nskip=0
+while IFS=$'\t' read -r status name detail; do
+	case $status in
+	PASS) npass=$((npass + 1)) ;;
+	FAIL) nfail=$((nfail + 1)) ;;
+	SKIP) nskip=$((nskip + 1)) ;;
+	*) continue ;;
+	esac
+	printf '%s\t%s\t%s\t%s\n' "$status" "$label" "$name" "$detail" >>"$results"
+	printf '%-4s %s %s%s\n' "$status" "$label" "$name" "${detail:+ ($detail)}"
+done <<<"$parsed"
+
+# Details of what failed.
+notes=$(grep '^NOTE' <<<"$parsed" | cut -f2 || true)
+[ -z "$notes" ] || echo "$notes"
+klog=$(grep '^KLOG' <<<"$parsed" | cut -f2 || true)
+if [ -n "$klog" ]; then
+	echo "---- $label: offending kernel log lines (full log: $out/logs/dmesg.txt)"
+	echo "$klog"
+fi
+declare -A failed=()
+while IFS=$'\t' read -r status _ name _; do
+	[ "$status" = FAIL ] && failed[${name%%: *}]=1
+done <"$results"
+while IFS=$'\t' read -r idx _ name _; do
+	if [ -n "${failed[$name]:-}" ] && [ -s "$out/logs/$idx.log" ]; then
+		echo "---- $label: last lines of $name (all: $out/logs/$idx.log)"
+		tail -n 25 "$out/logs/$idx.log"
+	fi
+done <"$out/tests.list"
+if ! grep -q '@@KVMX DONE' "$serial"; then
+	echo "---- $label: the host did not finish ($why); last lines of the serial log ($serial)"
+	tail -n 40 "$serial" | tr -d '\r'
+fi
+
+boot_s=${t_load:+$((t_load - t0))}
+echo "$label: $why; boot+load ${boot_s:-?}s, total $((t_end - t0))s; log: $serial"
+echo "$npass passed, $nfail failed, $nskip skipped"
+[ "$nfail" = 0 ]
