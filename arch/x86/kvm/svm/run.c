@@ -21,16 +21,6 @@ static_assert(KVMX_REG_RAX == 0 && KVMX_REG_RCX == 1 && KVMX_REG_RDX == 2 &&
 	      KVMX_REG_RSI == 6 && KVMX_REG_RDI == 7 && KVMX_REG_R8 == 8 &&
 	      KVMX_REG_R15 == 15);
 
-static inline void svm_clgi(void)
-{
-	asm volatile("clgi" ::: "memory");
-}
-
-static inline void svm_stgi(void)
-{
-	asm volatile("stgi" ::: "memory");
-}
-
 /*
  * Something other than us may have left translations tagged with any ASID
  * on this CPU (another hypervisor, or this one before SVM was turned off):
@@ -64,16 +54,6 @@ static void svm_pick_asid(struct svm_vcpu *svm, struct svm_cpu *sc, int cpu)
 	c->asid = sc->next_asid++;
 	svm->asid_generation = sc->asid_generation;
 	svm->asid_cpu = cpu;
-}
-
-void svm_set_tdp_root(struct kvmx_vcpu *vcpu, u64 root_hpa)
-{
-	struct svm_vcpu *svm = to_svm(vcpu);
-
-	svm->vmcb->control.n_cr3 = root_hpa;
-	svm->tdp_root_set = true;
-	/* nothing cached under the old root may be used with the new one */
-	svm->asid_generation = 0;
 }
 
 /* A fresh ASID at the next VMRUN leaves every old translation behind. */
@@ -282,10 +262,9 @@ int svm_run(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit)
 	unsigned long host_dr7;
 	bool flushing;
 
-	if (unlikely(!svm->tdp_root_set)) {
-		kvmx_vm_mark_dead(vcpu->vm, "kvm-amd: run without an NPT root");
+	/* the core loads a root before the first run; never enter without */
+	if (unlikely(!svm->tdp_root_set))
 		return -EIO;
-	}
 	svm_pick_asid(svm, sc, smp_processor_id());
 	flushing = vmcb->control.tlb_control != SVM_TLB_NONE;
 

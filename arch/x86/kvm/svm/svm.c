@@ -41,31 +41,6 @@ static struct page *svm_msrpm;
 #define SVM_MSRPM_SIZE		(8 * 1024)
 
 /*
- * Nested page table entries use the legacy long-mode format (APM Vol. 2
- * 15.25.5).  The nested walk treats every guest access as a user access,
- * so U/S must be set at every level or nothing is reachable.
- */
-#define NPT_P			BIT_ULL(0)
-#define NPT_RW			BIT_ULL(1)
-#define NPT_US			BIT_ULL(2)
-#define NPT_NX			BIT_ULL(63)
-
-static const struct kvmx_tdp_format svm_npt_format = {
-	.table_bits	= NPT_P | NPT_RW | NPT_US,
-	.present_mask	= NPT_P,
-	.leaf_read	= NPT_P | NPT_US,
-	.leaf_write	= NPT_RW,
-	.leaf_exec	= 0,
-	.leaf_noexec	= NPT_NX,
-	.leaf_attr	= 0,
-};
-
-static inline void svm_stgi(void)
-{
-	asm volatile("stgi" ::: "memory");
-}
-
-/*
  * Called with IRQs off on each CPU.  EFER.SVME already set and not by us
  * means another hypervisor is running on this CPU: sharing SVM with it
  * would corrupt its state (and ours), so refuse.
@@ -112,20 +87,10 @@ static void svm_cpu_disable(void)
 	sc->enabled = false;
 }
 
-/* Nothing is per VM yet: the permission maps are global. */
-static int svm_vm_init(struct kvmx_vm *vm)
-{
-	return 0;
-}
-
-static void svm_vm_destroy(struct kvmx_vm *vm)
-{
-}
-
 static const struct kvmx_backend svm_backend = {
 	.name		= "svm",
 	.owner		= THIS_MODULE,
-	.vm_size	= 0,
+	.vm_size	= sizeof(struct svm_vm),
 	.vcpu_size	= sizeof(struct svm_vcpu),
 	.tdp_format	= &svm_npt_format,
 	.cpu_enable	= svm_cpu_enable,

@@ -38,6 +38,13 @@ struct svm_cpu {
 
 DECLARE_PER_CPU(struct svm_cpu, svm_cpu_data);
 
+/* The backend's part of a VM (vm->backend). */
+struct svm_vm {
+	/* 5-level hosts only: the NPT level above the core's root */
+	u64 *npt_l5;
+	u64 npt_l5_pa;
+};
+
 /* The backend's part of a vCPU (vcpu->backend). */
 struct svm_vcpu {
 	struct vmcb *vmcb;		/* one page, hardware format */
@@ -56,11 +63,28 @@ static inline struct svm_vcpu *to_svm(struct kvmx_vcpu *vcpu)
 	return vcpu->backend;
 }
 
+/* GIF: with it clear the CPU holds INTR, NMI, SMI and INIT (APM 15.17). */
+static inline void svm_clgi(void)
+{
+	asm volatile("clgi" ::: "memory");
+}
+
+static inline void svm_stgi(void)
+{
+	asm volatile("stgi" ::: "memory");
+}
+
 /* Probed once in svm.c at module load, read-only afterwards. */
 extern u32 svm_max_asid;		/* highest usable ASID */
 extern bool svm_has_nrips;		/* NRIP save: VMCB next_rip valid */
 extern u64 svm_iopm_pa;			/* all-ones I/O permission map */
 extern u64 svm_msrpm_pa;		/* all-ones MSR permission map */
+
+/* npt.c */
+extern const struct kvmx_tdp_format svm_npt_format;
+int svm_vm_init(struct kvmx_vm *vm);
+void svm_vm_destroy(struct kvmx_vm *vm);
+void svm_set_tdp_root(struct kvmx_vcpu *vcpu, u64 root_hpa);
 
 /* vcpu.c */
 int svm_vcpu_create(struct kvmx_vcpu *vcpu);
@@ -84,7 +108,6 @@ void svm_set_efer(struct kvmx_vcpu *vcpu, u64 efer);
 /* run.c */
 void svm_asid_cpu_init(struct svm_cpu *sc);
 int svm_run(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit);
-void svm_set_tdp_root(struct kvmx_vcpu *vcpu, u64 root_hpa);
 void svm_flush_tlb(struct kvmx_vcpu *vcpu);
 
 /* vmenter.S: one VMRUN with the guest GPRs taken from and put back in regs */
