@@ -432,12 +432,14 @@ static void vmx_translate_exit(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit)
 		    ((intr & INTR_INFO_TYPE_MASK) >> INTR_INFO_TYPE_SHIFT) ==
 		    INTR_TYPE_NMI) {
 			/*
-			 * A host NMI arrived in guest mode and was consumed
-			 * by the exit; NMIs stay blocked until the next IRET
-			 * (27.?).  INT 2 runs the host's NMI handler through
-			 * its IDT gate (on the NMI stack), and its IRET
-			 * unblocks NMIs again.  Interrupts are still off, so
-			 * nothing else runs first.
+			 * A host NMI arrived in guest mode and became this
+			 * exit instead of being delivered (SDM Vol. 3C 28.1),
+			 * so the host has not seen it yet.  INT 2 runs the
+			 * host's NMI handler through its IDT gate, on the NMI
+			 * stack, as a real NMI would; a real NMI nesting into
+			 * it is handled by the same entry logic that copes
+			 * with an NMI after an IRET inside the handler.
+			 * Interrupts are still off: nothing runs before it.
 			 */
 			asm volatile("int $2");
 			exit->reason = KVMX_EXIT_NMI;
