@@ -20,6 +20,13 @@
 #include "x86.h"
 
 /*
+ * SKIP() with the test's name in the reason: the 6.1 harness prints only
+ * the reason on the TAP line of a skipped test ("ok 3 # SKIP reason").
+ */
+#define TEST_SKIP(statement, fmt, ...) \
+	SKIP(statement, "%s: " fmt, _metadata->name, ##__VA_ARGS__)
+
+/*
  * EXPECT_ERRNO(err, expr): expr (an ioctl() or other libc call) must fail
  * with -1 and errno == err.  ASSERT_ERRNO also stops the test.
  */

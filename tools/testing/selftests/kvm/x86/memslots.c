@@ -78,8 +78,9 @@ TEST_F(slots, address_space_limit)
 	EXPECT_ERRNO(EINVAL, SET(0x8000u << 16, 0, 0, 2 * MB, self->mem));
 	/* The last valid address space takes slots of its own. */
 	EXPECT_EQ(0, SET((uint32_t)(nr_as - 1) << 16, 0, 0, 2 * MB, self->mem));
-	if (nr_as > 1)
+	if (nr_as > 1) {
 		EXPECT_EQ(0, SET(0, 0, 0, 2 * MB, self->mem));
+	}
 }
 
 TEST_F(slots, misaligned)

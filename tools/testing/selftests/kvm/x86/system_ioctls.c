@@ -99,8 +99,9 @@ TEST_F(kvm, basic_capabilities)
 
 		TH_LOG("KVM_CAP_%s = %d", c->name, v);
 		EXPECT_GE(v, c->min) TH_LOG("KVM_CAP_%s", c->name);
-		if (c->exact >= 0)
+		if (c->exact >= 0) {
 			EXPECT_EQ(c->exact, v) TH_LOG("KVM_CAP_%s", c->name);
+		}
 	}
 }
 
