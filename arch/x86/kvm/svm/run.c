@@ -63,9 +63,9 @@ void svm_flush_tlb(struct kvmx_vcpu *vcpu)
 }
 
 /*
- * The guest's DR0-3 and DR6 are live in the hardware (VMRUN only switches
- * DR6/DR7 through the VMCB, and DR accesses are not intercepted), and the
- * host's DR7 need not survive #VMEXIT.  Give the host back what it had.
+ * The guest may have left its DR0-3 (svm_load_guest_db()) and DR6 in the
+ * hardware, and the host's DR7 need not survive #VMEXIT.  A host with
+ * breakpoints armed gets all of them back; otherwise only DR7 matters.
  */
 static void svm_restore_host_debug(unsigned long host_dr7)
 {
@@ -78,6 +78,36 @@ static void svm_restore_host_debug(unsigned long host_dr7)
 	get_debugreg(dr7, 7);
 	if (dr7 != host_dr7)
 		set_debugreg(host_dr7, 7);
+}
+
+/*
+ * DR0-3 are live in the hardware while the guest runs and VMRUN does not
+ * switch them (only DR6/DR7 are in the VMCB).  Rather than four DR writes
+ * and reads around every entry, the guest's accesses to them exit until it
+ * first touches one; that exit lifts the intercept and re-executes the MOV
+ * (svm_translate_exit()).  From then on each run loads the guest's values
+ * and the exit saves them and re-arms the intercept, so a guest that stops
+ * using them stops paying.  Host breakpoints must not fire on guest
+ * addresses in between: their enables in DR7 go first.
+ */
+static void svm_load_guest_db(struct svm_vcpu *svm, unsigned long host_dr7)
+{
+	if (host_dr7 & (DR_LOCAL_ENABLE_MASK | DR_GLOBAL_ENABLE_MASK))
+		set_debugreg(0UL, 7);
+	set_debugreg(svm->db[0], 0);
+	set_debugreg(svm->db[1], 1);
+	set_debugreg(svm->db[2], 2);
+	set_debugreg(svm->db[3], 3);
+}
+
+static void svm_save_guest_db(struct svm_vcpu *svm)
+{
+	get_debugreg(svm->db[0], 0);
+	get_debugreg(svm->db[1], 1);
+	get_debugreg(svm->db[2], 2);
+	get_debugreg(svm->db[3], 3);
+	svm->db_live = false;
+	svm->vmcb->control.intercept_dr = SVM_INTERCEPT_DR0_3;
 }
 
 /*
@@ -183,8 +213,9 @@ static void svm_decode_npf(u64 info1, u64 info2, struct kvmx_exit *exit)
 		exit->tdp.access |= KVMX_TDP_PRESENT;
 }
 
-static void svm_translate_exit(struct vmcb *vmcb, struct kvmx_exit *exit)
+static void svm_translate_exit(struct svm_vcpu *svm, struct kvmx_exit *exit)
 {
+	struct vmcb *vmcb = svm->vmcb;
 	struct vmcb_control *c = &vmcb->control;
 	u64 code = c->exit_code;
 	u64 info1 = c->exit_info1;
@@ -236,6 +267,13 @@ static void svm_translate_exit(struct vmcb *vmcb, struct kvmx_exit *exit)
 		exit->reason = KVMX_EXIT_TDP_FAULT;
 		svm_decode_npf(info1, info2, exit);
 		break;
+	case SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR3:
+	case SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR3:
+		/* see svm_load_guest_db(); the MOV runs again, without exit */
+		svm->db_live = true;
+		c->intercept_dr = 0;
+		exit->reason = KVMX_EXIT_NONE;
+		break;
 	case SVM_EXIT_EXCP_BASE + X86_TRAP_DB:
 	case SVM_EXIT_EXCP_BASE + X86_TRAP_AC:
 		svm_reflect_exception(c, code - SVM_EXIT_EXCP_BASE);
@@ -275,7 +313,11 @@ int svm_run(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit)
 
 	get_debugreg(host_dr7, 7);
 	svm_clgi();
+	if (svm->db_live)
+		svm_load_guest_db(svm, host_dr7);
 	__svm_world_switch(svm->vmcb_pa, vcpu->regs, sc->host_vmsave_pa);
+	if (svm->db_live)
+		svm_save_guest_db(svm);
 	svm_restore_host_debug(host_dr7);
 	svm_stgi();
 
@@ -294,6 +336,6 @@ int svm_run(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit)
 	vcpu->regs[KVMX_REG_RIP] = vmcb->save.rip;
 	vcpu->rflags = vmcb->save.rflags;
 
-	svm_translate_exit(vmcb, exit);
+	svm_translate_exit(svm, exit);
 	return 0;
 }

@@ -56,6 +56,13 @@ struct svm_vcpu {
 	u64 asid_generation;
 	int asid_cpu;
 	bool tdp_root_set;		/* N_CR3 holds a real root */
+	/*
+	 * DR0-3 are not in the VMCB: db[] is the guest's copy, loaded into
+	 * the hardware only for runs after the guest touched one of them
+	 * (db_live), when DR0-3 accesses stop exiting.
+	 */
+	u64 db[4];
+	bool db_live;
 };
 
 static inline struct svm_vcpu *to_svm(struct kvmx_vcpu *vcpu)

@@ -37,6 +37,7 @@
  * MONITOR/MWAIT and RDPMC would otherwise act on the host's state.  INTR,
  * NMI, SMI and INIT exits give the CPU back to the host, which takes the
  * event after STGI.  Exceptions: see svm_reflect_exception() in run.c.
+ * DR0-3: see svm_load_guest_db() in run.c.
  */
 #define SVM_INTERCEPTS1	(SVM_INTERCEPT1_INTR | SVM_INTERCEPT1_NMI |	\
 			 SVM_INTERCEPT1_SMI | SVM_INTERCEPT1_INIT |	\
@@ -55,6 +56,7 @@
 
 static void svm_init_control(struct vmcb_control *c)
 {
+	c->intercept_dr = SVM_INTERCEPT_DR0_3;
 	c->intercept_exceptions = SVM_INTERCEPT_EXCEPTIONS;
 	c->intercept_misc1 = SVM_INTERCEPTS1;
 	c->intercept_misc2 = SVM_INTERCEPTS2;
@@ -125,7 +127,8 @@ static void svm_reset_seg(struct vmcb_seg *s, u16 selector, u64 base,
  */
 void svm_vcpu_reset(struct kvmx_vcpu *vcpu)
 {
-	struct vmcb *vmcb = to_svm(vcpu)->vmcb;
+	struct svm_vcpu *svm = to_svm(vcpu);
+	struct vmcb *vmcb = svm->vmcb;
 	struct vmcb_save *save = &vmcb->save;
 	u16 data = VMCB_ATTR_P | VMCB_ATTR_S | SEG_TYPE_DATA_RW;
 
@@ -148,6 +151,11 @@ void svm_vcpu_reset(struct kvmx_vcpu *vcpu)
 	save->g_pat = SVM_PAT_DEFAULT;
 	save->rflags = X86_EFLAGS_FIXED;
 	save->rip = 0xfff0;
+
+	/* DR0-3 power up as 0; DR accesses exit again until touched */
+	memset(svm->db, 0, sizeof(svm->db));
+	svm->db_live = false;
+	vmcb->control.intercept_dr = SVM_INTERCEPT_DR0_3;
 
 	/* nothing half-delivered survives a reset */
 	vmcb->control.event_inj = 0;

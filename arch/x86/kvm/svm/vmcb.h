@@ -160,6 +160,9 @@ static_assert(sizeof(struct vmcb) == 4096);
 #define VMCB_ATTR_DB		BIT(10)
 #define VMCB_ATTR_G		BIT(11)
 
+/* Intercept of DR0-3 reads (bits 0-3) and writes (bits 16-19). */
+#define SVM_INTERCEPT_DR0_3	0x000f000fU
+
 /* Intercept vector 3 (control area 0x00c), APM Table B-1. */
 #define SVM_INTERCEPT1_INTR		BIT(0)
 #define SVM_INTERCEPT1_NMI		BIT(1)
@@ -209,6 +212,10 @@ static_assert(sizeof(struct vmcb) == 4096);
 #define SVM_EVENT_ERR_SHIFT	32
 
 /* EXITCODE values (APM Vol. 2 Appendix C). */
+#define SVM_EXIT_READ_DR0	0x020
+#define SVM_EXIT_READ_DR3	0x023
+#define SVM_EXIT_WRITE_DR0	0x030
+#define SVM_EXIT_WRITE_DR3	0x033
 #define SVM_EXIT_EXCP_BASE	0x040
 #define SVM_EXIT_INTR		0x060
 #define SVM_EXIT_NMI		0x061
