@@ -33,7 +33,8 @@
 #define ARG_REGS	8
 #define ARG_HOST	16
 
-	.section .text, "ax"
+	/* no kprobe or tracer may run while the guest's GS base is loaded */
+	.section .noinstr.text, "ax"
 
 /*
  * void __svm_world_switch(u64 vmcb_pa, u64 *regs, u64 host_vmsave_pa)
