@@ -8,9 +8,8 @@
 #
 # Steps, run in the order given:
 #   build     build the modules with W=1 C=2 (sparse) against every installed
-#             /usr/src/linux-headers-*-amd64 (and KDIR); any warning fails.
-#             The KDIR build is done in the tree itself, so the runs below
-#             use it; the others are built in copies under build/check/.
+#             /usr/src/linux-headers-*-amd64 (and KDIR), each in a fresh copy
+#             under build/check/; any warning fails.  Then "modules".
 #   modules   plain build of the modules against KDIR (when "build" is not run)
 #   unit      make -C tools/testing/unit check, if that directory exists
 #   svm, vmx  build the selftests and the VMM, and run them in the emulated
@@ -68,8 +67,8 @@ bad_build_lines() {
 	grep -iE '(warning|error):|^WARNING: ' "$1" || true
 }
 
-# build_check KDIR DIR: build the modules found in DIR (the tree or a copy)
-# with W=1 C=2.
+# build_check KDIR DIR: build the modules found in DIR (a copy of the
+# tree) with W=1 C=2.
 build_check() {
 	local kd=$1 dir=$2 kver log bad t0 rc
 	kver=$(basename "$kd"); kver=${kver#linux-headers-}
@@ -106,22 +105,26 @@ MODULES_OK=
 step_build() {
 	local kd kver all=()
 	section "build checks"
-	for kd in $(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V); do
-		[ "$(readlink -f "$kd")" = "$(readlink -f "$kdir")" ] || all+=("$kd")
+	# Fresh copies, so that every file is compiled (kbuild would not
+	# recompile, and so not warn about, an object already up to date).
+	all=($(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V))
+	for kd in "${all[@]}"; do
+		[ "$(readlink -f "$kd")" != "$(readlink -f "$kdir")" ] || kdir_listed=1
 	done
+	[ -n "${kdir_listed:-}" ] || all+=("$kdir")
 	for kd in "${all[@]}"; do
 		kver=$(basename "$kd"); kver=${kver#linux-headers-}
 		copy_tree "$OUT/tree-$kver"
 		build_check "$kd" "$OUT/tree-$kver"
 	done
-	# Last, so that the tree's modules are those for KDIR.
-	if build_check "$kdir" "$TOP"; then MODULES_OK=1; else MODULES_OK=0; fi
+	# The modules the hosts load: the tree's own build, against KDIR.
+	step_modules
 }
 
 step_modules() {
 	local log=$OUT/modules.log kver
 	kver=$(basename "$kdir"); kver=${kver#linux-headers-}
-	section "build modules ($kver)"
+	section "build the modules to test ($kver)"
 	if make -C "$TOP" -j"$JOBS" KDIR="$kdir" modules >"$log" 2>&1; then
 		MODULES_OK=1
 		result PASS build "modules ($kver)"
