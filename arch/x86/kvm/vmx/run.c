@@ -447,6 +447,10 @@ static void vmx_translate_exit(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit)
 		}
 		vmx_exit_unhandled(exit, qual);
 		return;
+	case EXIT_REASON_PREEMPTION_TIMER:
+		/* the backstop (main.c): just let the core look around */
+		exit->reason = KVMX_EXIT_NONE;
+		return;
 	case EXIT_REASON_EXTERNAL_INTR:
 		/* still pending in the APIC: taken once the core enables IRQs */
 		exit->reason = KVMX_EXIT_EXTERNAL_INTR;
