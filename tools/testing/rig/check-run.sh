@@ -25,6 +25,10 @@
 
 set -uo pipefail
 
+# The whole script is one compound command, read before it runs: editing
+# this file cannot derail runs in progress.
+{
+
 RIG=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$RIG/../../.." && pwd)
 OUT=$TOP/build/check
@@ -46,6 +50,12 @@ done
 kdir=${kdir%/}
 
 mkdir -p "$OUT"
+# One check at a time per tree: they share build/check and the modules.
+exec 8>"$OUT.lock"
+if ! flock -n 8; then
+	echo "check: waiting for another check in this tree to finish"
+	flock 8
+fi
 RESULTS=$OUT/results.txt
 : >"$RESULTS"
 t_start=$(date +%s)
@@ -295,3 +305,5 @@ if [ "$nfail" -gt 0 ]; then
 fi
 echo "$npass passed, $nfail failed, $nskip skipped"
 [ "$nfail" -eq 0 ]
+exit
+}

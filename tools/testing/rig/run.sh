@@ -15,6 +15,10 @@
 
 set -euo pipefail
 
+# The whole script is one compound command, read before it runs: editing
+# this file cannot derail runs in progress.
+{
+
 RIG=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$RIG/../../.." && pwd)
 
@@ -32,7 +36,7 @@ usage: $0 [options] [TEST...]
   --modules DIR        where kvm.ko, kvm-amd.ko, kvm-intel.ko are (default: $TOP)
   --list FILE          more tests, one per line: PATH [TIMEOUT]; '#' comments
   --name-base DIR      name tests by their path relative to DIR (default: basename)
-  --timeout SECS       per-test time limit (default: 300 svm, 900 vmx; guest time)
+  --timeout SECS       per-test time limit (default: 120 svm, 300 vmx; guest time)
   --outer-timeout SECS kill the emulator after this long (default: computed)
   --cpus N             emulated CPUs (default: 2 svm, 1 vmx)
   --mem MB             emulated memory (default: 2048 svm, 1024 vmx)
@@ -77,9 +81,11 @@ done
 
 case $host in
 svm) vendor_ko=kvm-amd vendor=kvm_amd
-     : "${timeout:=300}" "${cpus:=2}" "${mem:=2048}" ;;
+     : "${timeout:=120}" "${cpus:=2}" "${mem:=2048}"
+     boot_budget=240 time_factor=2 phase_budget=300 ;;
 vmx) vendor_ko=kvm-intel vendor=kvm_intel
-     : "${timeout:=900}" "${cpus:=1}" "${mem:=1024}" ;;
+     : "${timeout:=300}" "${cpus:=1}" "${mem:=1024}"
+     boot_budget=900 time_factor=3 phase_budget=600 ;;
 *) die "--host must be svm or vmx" ;;
 esac
 
@@ -108,6 +114,12 @@ libmod=/lib/modules/$kver
 : "${out:=$TOP/build/rig/$host-$mode-$kver}"
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
+# One run at a time per output directory (several people may share a tree).
+exec 9>"$out.lock"
+if ! flock -n 9; then
+	note "waiting for another run using $out"
+	flock 9
+fi
 stage=$out/root
 rm -rf "$stage" "$out/logs" "$out/iso"
 rm -f "$out"/{serial.log,emulator.log,bochs.log,results.txt,initrd.gz,boot.iso,bochsrc}
@@ -246,7 +258,7 @@ if [ "$host" = svm ]; then
 	# TCG, a CPU can run stale code while another patches kernel text, and
 	# the static key flipped by every KVM VM creation (preempt notifiers,
 	# in __schedule) then ends in "Oops: int3" within a few runs.
-	: "${outer:=$((120 + sum_limits * 3 / 2 + 120))}"
+	: "${outer:=$((boot_budget + sum_limits * time_factor + 300))}"
 	emu=(qemu-system-x86_64 -accel "$accel" -cpu max -m "$mem" -smp "$cpus"
 	     -nographic -no-reboot -kernel "$kernel" -initrd "$out/initrd.gz"
 	     -append "$cmdline")
@@ -257,7 +269,7 @@ else
 	# for a command before running: "c" on stdin.  rfb with timeout=0 runs
 	# without a display.  The dummy sound driver: with no sound card, the
 	# ALSA one makes Bochs 2.7 abort ("buffer overflow detected").
-	: "${outer:=$((900 + sum_limits * 2 + 300))}"
+	: "${outer:=$((boot_budget + sum_limits * time_factor + 600))}"
 	iso=$out/iso
 	mkdir -p "$iso/isolinux"
 	cp /usr/lib/ISOLINUX/isolinux.bin /usr/lib/syslinux/modules/bios/ldlinux.c32 "$iso/isolinux/"
@@ -289,7 +301,7 @@ EOF
 	emu_out=$out/emulator.log
 fi
 
-note "$host host ($mode KVM, $kver, $cpus CPU, ${mem}M), ${#tests[@]} test(s), limit ${outer}s; output in $out"
+note "$host host ($([ "$mode" = ours ] && echo kvmx || echo "distro KVM"), $kver, $cpus CPU, ${mem}M), ${#tests[@]} test(s), limit ${outer}s; output in $out"
 t0=$(date +%s)
 # A new session, so that the whole emulator (and timeout) can be killed.
 setsid timeout -k 10 "$outer" "${emu[@]}" <"$emu_in" >"$emu_out" 2>>"$out/emulator.log" &
@@ -312,11 +324,26 @@ if [ "$verbose" = 1 ]; then
 fi
 
 # Watch the serial log: stop the emulator once the host is done (Bochs
-# would otherwise reboot after a panic and start over) and note timings.
-t_load= t_done= why=
+# would otherwise reboot after a panic and start over), or once it stops
+# making progress: each phase has a wall-clock deadline from the moment its
+# marker appeared (a test: its own limit, scaled from guest time to wall
+# time, plus a grace), so a dead host costs minutes, not the outer limit.
+declare -A limit_of=()
+while IFS=$'\t' read -r i l _; do limit_of[$i]=$l; done <"$out/tests.list"
+t_load= t_done= why= last_mark= t_mark=$t0 deadline=$((t0 + boot_budget))
 while kill -0 "$emu_pid" 2>/dev/null; do
 	sleep 1
 	now=$(date +%s)
+	mark=$(grep -a '^@@KVMX ' "$serial" | grep -av '^@@KVMX \(TAP\|KLOG\) ' | tail -n 1 | tr -d '\r' || true)
+	if [ "$mark" != "$last_mark" ]; then
+		last_mark=$mark t_mark=$now
+		case $mark in
+		'@@KVMX BEGIN '*)
+			i=${mark#@@KVMX BEGIN }; i=${i%% *}
+			deadline=$((now + ${limit_of[$i]:-$timeout} * time_factor + 60)) ;;
+		*) deadline=$((now + phase_budget)) ;;
+		esac
+	fi
 	if [ -z "$t_load" ] && grep -q '^@@KVMX LOAD' "$serial"; then
 		t_load=$now
 	fi
@@ -329,6 +356,9 @@ while kill -0 "$emu_pid" 2>/dev/null; do
 		break
 	elif [ "$(grep -c '@@KVMX BOOTED' "$serial")" -gt 1 ]; then
 		why="the host rebooted"
+		break
+	elif [ "$now" -gt "$deadline" ]; then
+		why="no progress for $((now - t_mark))s after \"${mark:-power on}\": the host hung"
 		break
 	fi
 done
@@ -387,3 +417,5 @@ boot_s=${t_load:+$((t_load - t0))}
 echo "$label: $why; boot+load ${boot_s:-?}s, total $((t_end - t0))s; log: $serial"
 echo "$npass passed, $nfail failed, $nskip skipped"
 [ "$nfail" = 0 ]
+exit
+}
