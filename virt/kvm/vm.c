@@ -49,7 +49,14 @@ void kvmx_vm_mark_dead(struct kvmx_vm *vm, const char *why)
 		pr_err_ratelimited("kvm: VM of pid %d is dead: %s\n",
 				   task_pid_nr(current), why);
 	WRITE_ONCE(vm->dead, true);
-	kvmx_vm_kick_all(vm);
+	/*
+	 * Kicking only makes the other vCPUs notice sooner: each checks
+	 * vm->dead before every entry, and a host tick ends any guest run.
+	 * A backend may call this from run() with IRQs off, where the
+	 * function-call IPI cannot be sent.
+	 */
+	if (!irqs_disabled())
+		kvmx_vm_kick_all(vm);
 }
 EXPORT_SYMBOL_GPL(kvmx_vm_mark_dead);
 

@@ -126,7 +126,8 @@ static int tdp_pin_gfn(struct kvmx_vm *vm, struct kvmx_memslot *slot,
 	}
 	if (!(slot->flags & KVM_MEM_READONLY))
 		flags |= FOLL_WRITE;
-	n = pin_user_pages_unlocked(hva, 1, &page, flags);
+	/* not pin_user_pages_unlocked(): on 6.1 it refuses FOLL_LONGTERM */
+	n = pin_user_pages_fast(hva, 1, flags, &page);
 	if (n != 1)
 		return n < 0 ? (int)n : -EFAULT;
 
