@@ -157,6 +157,14 @@ static inline void vcpu_sregs_set(struct kvm_vcpu *vcpu, struct kvm_sregs *s)
 	vcpu_ioctl(vcpu, KVM_SET_SREGS, s);
 }
 
+/*
+ * KVM_GET_SUPPORTED_CPUID (cached), and KVM_SET_CPUID2 of all of it: what
+ * VMMs do before loading 64-bit state (recent KVM refuses EFER.LME in
+ * KVM_SET_SREGS unless the guest's CPUID has long mode).
+ */
+struct kvm_cpuid2 *kvm_get_supported_cpuid(void);
+void vcpu_set_cpuid_supported(struct kvm_vcpu *vcpu);
+
 /* KVM_RUN; returns the raw result (0, or -1 with errno). */
 int __vcpu_run(struct kvm_vcpu *vcpu);
 /* KVM_RUN that must succeed (EINTR is a failure too). */

@@ -224,6 +224,36 @@ void vcpu_set_args(struct kvm_vcpu *vcpu, int n, ...)
 	vcpu_regs_set(vcpu, &regs);
 }
 
+struct kvm_cpuid2 *kvm_get_supported_cpuid(void)
+{
+	static struct kvm_cpuid2 *cpuid;
+	int nent = 64, fd, r;
+
+	if (cpuid)
+		return cpuid;
+	fd = kvm_open();
+	for (;;) {
+		cpuid = calloc(1, sizeof(*cpuid) +
+				  nent * sizeof(cpuid->entries[0]));
+		TEST_ASSERT(cpuid, "out of memory");
+		cpuid->nent = nent;
+		r = ioctl(fd, KVM_GET_SUPPORTED_CPUID, cpuid);
+		if (r == 0)
+			break;
+		TEST_ASSERT(errno == E2BIG && nent < 4096,
+			    "KVM_GET_SUPPORTED_CPUID failed");
+		free(cpuid);
+		nent *= 2;
+	}
+	close(fd);
+	return cpuid;
+}
+
+void vcpu_set_cpuid_supported(struct kvm_vcpu *vcpu)
+{
+	vcpu_ioctl(vcpu, KVM_SET_CPUID2, kvm_get_supported_cpuid());
+}
+
 enum x86_vendor host_vendor(void)
 {
 	uint32_t a, b, c, d;

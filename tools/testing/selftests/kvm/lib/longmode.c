@@ -209,6 +209,8 @@ static void longmode_vcpu_setup(struct kvm_vcpu *vcpu, uint64_t entry)
 	struct kvm_regs r;
 	uint64_t stack;
 
+	/* KVM 6.12 checks EFER.LME against the guest's CPUID (LM). */
+	vcpu_set_cpuid_supported(vcpu);
 	vcpu_sregs_get(vcpu, &s);
 	s.cs = code;
 	s.ds = s.es = s.fs = s.gs = s.ss = data;

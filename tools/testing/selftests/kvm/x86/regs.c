@@ -17,6 +17,11 @@ FIXTURE_SETUP(vcpu)
 {
 	self->vm = vm_create_bare();
 	self->vcpu = vm_vcpu_add_bare(self->vm, 0);
+	/*
+	 * As VMMs do: KVM 6.12 refuses EFER.LME/LMA in KVM_SET_SREGS unless
+	 * the guest's CPUID has long mode (6.1 does not check).
+	 */
+	vcpu_set_cpuid_supported(self->vcpu);
 }
 
 FIXTURE_TEARDOWN(vcpu)
