@@ -96,6 +96,49 @@ static int kvmx_vcpu_mmap(struct file *file, struct vm_area_struct *vma)
 	return 0;
 }
 
+/*
+ * KVM_SET_SIGNAL_MASK: the signal mask the thread has while in KVM_RUN, so
+ * a VMM can keep its kick signal blocked except while the guest runs.
+ * NULL clears it; the length must be the kernel's sigset_t.
+ */
+static long kvmx_set_signal_mask(struct kvmx_vcpu *vcpu, void __user *argp)
+{
+	struct kvm_signal_mask __user *umask = argp;
+	struct kvm_signal_mask hdr;
+	sigset_t set;
+
+	if (!argp) {
+		vcpu->sigset_active = false;
+		return 0;
+	}
+	if (copy_from_user(&hdr, umask, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.len != sizeof(set))
+		return -EINVAL;
+	if (copy_from_user(&set, umask->sigset, sizeof(set)))
+		return -EFAULT;
+	sigdelsetmask(&set, sigmask(SIGKILL) | sigmask(SIGSTOP));
+	vcpu->sigset = set;
+	vcpu->sigset_active = true;
+	return 0;
+}
+
+void kvmx_sigset_activate(struct kvmx_vcpu *vcpu)
+{
+	if (!vcpu->sigset_active)
+		return;
+	/* real_blocked is unused outside signal waits: park the mask there */
+	sigprocmask(SIG_SETMASK, &vcpu->sigset, &current->real_blocked);
+}
+
+void kvmx_sigset_deactivate(struct kvmx_vcpu *vcpu)
+{
+	if (!vcpu->sigset_active)
+		return;
+	sigprocmask(SIG_SETMASK, &current->real_blocked, NULL);
+	sigemptyset(&current->real_blocked);
+}
+
 static long kvmx_vcpu_ioctl_locked(struct kvmx_vcpu *vcpu, unsigned int ioctl,
 				   void __user *argp)
 {
@@ -132,6 +175,12 @@ static long kvmx_vcpu_ioctl_locked(struct kvmx_vcpu *vcpu, unsigned int ioctl,
 		r = kvmx_set_sregs(vcpu, &sregs);
 		kvmx_vcpu_put(vcpu);
 		return r;
+	case KVM_SET_CPUID2:
+		return kvmx_set_cpuid2(vcpu, argp);
+	case KVM_GET_CPUID2:
+		return kvmx_get_cpuid2(vcpu, argp);
+	case KVM_SET_SIGNAL_MASK:
+		return kvmx_set_signal_mask(vcpu, argp);
 	default:
 		/* in-tree KVM answers unknown vCPU ioctls with -EINVAL */
 		return -EINVAL;
@@ -174,6 +223,7 @@ static void kvmx_vcpu_free_memory(struct kvmx_vcpu *vcpu)
 {
 	if (vcpu->guest_fpu.fpstate)
 		fpu_free_guest_fpstate(&vcpu->guest_fpu);
+	kvfree(vcpu->cpuid);
 	free_page((unsigned long)vcpu->pio_data);
 	free_page((unsigned long)vcpu->run);
 	kfree(vcpu->backend);

@@ -8,6 +8,7 @@
 #include <asm/processor.h>
 #include <asm/processor-flags.h>
 #include <asm/msr-index.h>
+#include <asm/apicdef.h>
 #include <kvmx/core_private.h>
 
 /* RFLAGS bits that exist (SDM Vol. 1 3.4.3); bit 1 always reads as 1. */
@@ -23,16 +24,34 @@
 
 /*
  * CR4 bits a guest may set without any CPUID feature (SDM Vol. 3A 2.5).
- * The bits that depend on a feature (OSXSAVE, SMEP, SMAP, PCIDE, FSGSBASE,
- * PKE, LA57, UMIP, ...) stay reserved until KVM_SET_CPUID2 exists; VMXE
- * stays reserved because kvmx offers no nested virtualization.
+ * VMXE stays reserved because kvmx offers no nested virtualization;
+ * OSXSAVE, PKE and LA57 stay reserved until XCR0, PKRU and 5-level guest
+ * paging are switched for the guest.
  */
-#define KVMX_CR4_ALLOWED	(X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | \
+#define KVMX_CR4_BASE		(X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | \
 				 X86_CR4_DE | X86_CR4_PSE | X86_CR4_PAE | \
 				 X86_CR4_MCE | X86_CR4_PGE | X86_CR4_PCE | \
 				 X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT)
 
-#define KVMX_EFER_ALLOWED	(EFER_SCE | EFER_LME | EFER_LMA | EFER_NX)
+/* A CR4 bit that needs a CPUID feature in the guest's table and the host. */
+struct kvmx_cr4_feature {
+	u64 cr4_bit;
+	u32 function;
+	int reg, bit;
+	unsigned int host_feature;
+};
+
+static const struct kvmx_cr4_feature kvmx_cr4_features[] = {
+	{ X86_CR4_PCIDE,    1, KVMX_CPUID_ECX, 17, X86_FEATURE_PCID },
+	{ X86_CR4_FSGSBASE, 7, KVMX_CPUID_EBX,  0, X86_FEATURE_FSGSBASE },
+	{ X86_CR4_SMEP,     7, KVMX_CPUID_EBX,  7, X86_FEATURE_SMEP },
+	{ X86_CR4_SMAP,     7, KVMX_CPUID_EBX, 20, X86_FEATURE_SMAP },
+	{ X86_CR4_UMIP,     7, KVMX_CPUID_ECX,  2, X86_FEATURE_UMIP },
+};
+
+/* CPUID 0x80000001 EDX: long mode (bit 29) and no-execute (bit 20). */
+#define KVMX_CPUID_EXT_LM	29
+#define KVMX_CPUID_EXT_NX	20
 #define KVMX_CR8_RESERVED	(~0xfULL)
 /* IA32_APIC_BASE bits 0-7 and 9 are reserved (SDM Vol. 3A 11.4.4) */
 #define KVMX_APIC_BASE_RESERVED	0x2ffULL
@@ -49,10 +68,15 @@ void kvmx_vcpu_reset(struct kvmx_vcpu *vcpu)
 	/* RESET puts the processor signature in EDX (SDM Vol. 3A 9.1.4);
 	 * in-tree KVM uses family 6 until CPUID is set */
 	vcpu->regs[KVMX_REG_RDX] = 0x600;
+	if (kvmx_find_cpuid(vcpu, 1, 0))
+		vcpu->regs[KVMX_REG_RDX] = kvmx_find_cpuid(vcpu, 1, 0)->eax;
 	vcpu->regs[KVMX_REG_RIP] = 0xfff0;
 	vcpu->rflags = X86_EFLAGS_FIXED;
 	vcpu->cr8 = 0;
-	vcpu->apic_base = 0;
+	/* xAPIC enabled at the default base; vCPU 0 is the bootstrap CPU
+	 * (SDM Vol. 3A 11.4.4), as in-tree reports even without a LAPIC */
+	vcpu->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
+			  (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
 	vcpu->pio.pending = false;
 	kvmx_backend->vcpu_reset(vcpu);
 }
@@ -143,18 +167,44 @@ static bool kvmx_cr0_valid(u64 cr0)
 	return true;
 }
 
+static u64 kvmx_cr4_allowed(struct kvmx_vcpu *vcpu)
+{
+	u64 allowed = KVMX_CR4_BASE;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(kvmx_cr4_features); i++) {
+		const struct kvmx_cr4_feature *f = &kvmx_cr4_features[i];
+
+		if (boot_cpu_has(f->host_feature) &&
+		    kvmx_guest_has(vcpu, f->function, f->reg, f->bit))
+			allowed |= f->cr4_bit;
+	}
+	return allowed;
+}
+
+/* EFER bits per the guest's CPUID, as in-tree checks them for WRMSR. */
+static u64 kvmx_efer_allowed(struct kvmx_vcpu *vcpu)
+{
+	u64 allowed = EFER_SCE;
+
+	if (kvmx_guest_has(vcpu, 0x80000001, KVMX_CPUID_EDX, KVMX_CPUID_EXT_LM))
+		allowed |= EFER_LME | EFER_LMA;
+	if (boot_cpu_has(X86_FEATURE_NX) &&
+	    kvmx_guest_has(vcpu, 0x80000001, KVMX_CPUID_EDX, KVMX_CPUID_EXT_NX))
+		allowed |= EFER_NX;
+	return allowed;
+}
+
 /*
  * The combinations in-tree KVM refuses in KVM_SET_SREGS, so that a bad
  * request is -EINVAL here rather than a failed VM entry later.
  */
-static bool kvmx_sregs_valid(const struct kvm_sregs *s)
+static bool kvmx_sregs_valid(struct kvmx_vcpu *vcpu, const struct kvm_sregs *s)
 {
 	unsigned int i;
 
-	if (!kvmx_cr0_valid(s->cr0) || (s->cr4 & ~KVMX_CR4_ALLOWED) ||
-	    (s->efer & ~KVMX_EFER_ALLOWED))
-		return false;
-	if ((s->efer & EFER_NX) && !boot_cpu_has(X86_FEATURE_NX))
+	if (!kvmx_cr0_valid(s->cr0) || (s->cr4 & ~kvmx_cr4_allowed(vcpu)) ||
+	    (s->efer & ~kvmx_efer_allowed(vcpu)))
 		return false;
 
 	/* IA-32e mode (SDM Vol. 3A 9.8.5): LME + PG need PAE and LMA */
@@ -182,7 +232,7 @@ int kvmx_set_sregs(struct kvmx_vcpu *vcpu, const struct kvm_sregs *sregs)
 {
 	const struct kvmx_backend *b = kvmx_backend;
 
-	if (!kvmx_sregs_valid(sregs))
+	if (!kvmx_sregs_valid(vcpu, sregs))
 		return -EINVAL;
 
 	vcpu->apic_base = sregs->apic_base;

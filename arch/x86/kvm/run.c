@@ -55,9 +55,11 @@ int kvmx_vcpu_run(struct kvmx_vcpu *vcpu)
 	struct kvmx_exit exit;
 	int r;
 
+	kvmx_sigset_activate(vcpu);
 	kvmx_vcpu_load(vcpu);
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, true);
 	run->flags = 0;
+	vcpu->has_run = true;
 
 	r = kvmx_complete_user_exit(vcpu);
 	if (r)
@@ -95,5 +97,6 @@ out:
 	run->ready_for_interrupt_injection = 0;
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
 	kvmx_vcpu_put(vcpu);
+	kvmx_sigset_deactivate(vcpu);
 	return r;
 }

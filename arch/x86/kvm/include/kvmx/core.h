@@ -13,6 +13,7 @@
 
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
+#include <linux/signal_types.h>
 #include <linux/kref.h>
 #include <linux/preempt.h>
 #include <linux/types.h>
@@ -127,6 +128,15 @@ struct kvmx_vcpu {
 		u8 insn_len;
 		u64 rip;
 	} pio;
+
+	/* (m) the guest's CPUID table (KVM_SET_CPUID2), NULL if none */
+	struct kvm_cpuid_entry2 *cpuid;
+	u32 cpuid_nent;
+	bool has_run;			/* (m) KVM_RUN was called once */
+
+	/* (m) KVM_SET_SIGNAL_MASK: the mask in force during KVM_RUN */
+	bool sigset_active;
+	sigset_t sigset;
 
 	unsigned long requests;		/* KVMX_REQ_* bits (atomic ops) */
 	int cpu;			/* CPU it is loaded on, or -1 */

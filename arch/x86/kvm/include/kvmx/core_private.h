@@ -60,6 +60,19 @@ long kvmx_check_extension(struct kvmx_vm *vm, long cap);
 /* arch/x86/kvm/msrs.c */
 long kvmx_get_msr_index_list(void __user *argp);
 
+/* arch/x86/kvm/cpuid.c */
+#define KVMX_MAX_CPUID_ENTRIES	256
+long kvmx_set_cpuid2(struct kvmx_vcpu *vcpu, void __user *argp);
+long kvmx_get_cpuid2(struct kvmx_vcpu *vcpu, void __user *argp);
+const struct kvm_cpuid_entry2 *kvmx_find_cpuid(struct kvmx_vcpu *vcpu,
+					       u32 function, u32 index);
+bool kvmx_guest_has(struct kvmx_vcpu *vcpu, u32 function, int reg, int bit);
+enum { KVMX_CPUID_EAX, KVMX_CPUID_EBX, KVMX_CPUID_ECX, KVMX_CPUID_EDX };
+
+/* virt/kvm/vcpu.c: KVM_SET_SIGNAL_MASK */
+void kvmx_sigset_activate(struct kvmx_vcpu *vcpu);
+void kvmx_sigset_deactivate(struct kvmx_vcpu *vcpu);
+
 /* arch/x86/kvm/regs.c */
 void kvmx_vcpu_reset(struct kvmx_vcpu *vcpu);
 void kvmx_get_regs(struct kvmx_vcpu *vcpu, struct kvm_regs *regs);
