@@ -45,6 +45,8 @@ long kvmx_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 		return arg ? -EINVAL : KVMX_VCPU_MMAP_PAGES * PAGE_SIZE;
 	case KVM_GET_MSR_INDEX_LIST:
 		return kvmx_get_msr_index_list(argp);
+	case KVM_GET_SUPPORTED_CPUID:
+		return kvmx_get_supported_cpuid(argp);
 	default:
 		/* in-tree KVM answers unknown system ioctls with -EINVAL */
 		return -EINVAL;

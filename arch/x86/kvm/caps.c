@@ -20,6 +20,7 @@ long kvmx_check_extension(struct kvmx_vm *vm, long cap)
 	case KVM_CAP_IMMEDIATE_EXIT:
 	case KVM_CAP_INTERNAL_ERROR_DATA:
 	case KVM_CAP_CHECK_EXTENSION_VM:
+	case KVM_CAP_EXT_CPUID:
 		return 1;
 	case KVM_CAP_NR_VCPUS:
 		return min_t(unsigned int, num_online_cpus(), KVMX_MAX_VCPUS);

@@ -7,6 +7,7 @@
  */
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/processor.h>
 #include <kvmx/core_private.h>
 
 const struct kvm_cpuid_entry2 *kvmx_find_cpuid(struct kvmx_vcpu *vcpu,
@@ -105,4 +106,161 @@ long kvmx_get_cpuid2(struct kvmx_vcpu *vcpu, void __user *argp)
 	if (copy_to_user(ucpuid, &hdr, sizeof(hdr)))
 		return -EFAULT;
 	return 0;
+}
+
+/*
+ * KVM_GET_SUPPORTED_CPUID: the host's CPUID, filtered down to what a kvmx
+ * guest can really use today.  A feature is offered only when its
+ * instructions run natively and correctly in the guest without help kvmx
+ * does not give yet: no XSAVE/AVX (XCR0 is not switched), no MSR-based
+ * features (RDMSR/WRMSR exit unhandled), no LAPIC/x2APIC, no SYSCALL or
+ * SYSENTER (their MSRs), no RDTSCP/RDPID (TSC_AUX), no PKU, no nested VMX
+ * or SVM.  Bit numbers: SDM Vol. 2A, CPUID; APM Vol. 3, Appendix E.
+ */
+#define KVMX_CPUID_1_ECX	(BIT(0) /* SSE3 */ | BIT(1) /* PCLMULQDQ */ | \
+				 BIT(9) /* SSSE3 */ | BIT(13) /* CX16 */ | \
+				 BIT(17) /* PCID */ | BIT(19) /* SSE4.1 */ | \
+				 BIT(20) /* SSE4.2 */ | BIT(22) /* MOVBE */ | \
+				 BIT(23) /* POPCNT */ | BIT(25) /* AES */ | \
+				 BIT(30) /* RDRAND */)
+#define KVMX_CPUID_1_ECX_HYPERVISOR BIT(31)
+#define KVMX_CPUID_1_EDX	(BIT(0) /* FPU */ | BIT(1) /* VME */ | \
+				 BIT(2) /* DE */ | BIT(3) /* PSE */ | \
+				 BIT(4) /* TSC */ | BIT(6) /* PAE */ | \
+				 BIT(8) /* CX8 */ | BIT(13) /* PGE */ | \
+				 BIT(15) /* CMOV */ | BIT(17) /* PSE36 */ | \
+				 BIT(19) /* CLFSH */ | BIT(23) /* MMX */ | \
+				 BIT(24) /* FXSR */ | BIT(25) /* SSE */ | \
+				 BIT(26) /* SSE2 */)
+/* EBX bits 15:8 are the CLFLUSH line size; APIC ids are not the host's */
+#define KVMX_CPUID_1_EBX	GENMASK(15, 8)
+#define KVMX_CPUID_7_EBX	(BIT(0) /* FSGSBASE */ | BIT(3) /* BMI1 */ | \
+				 BIT(7) /* SMEP */ | BIT(8) /* BMI2 */ | \
+				 BIT(9) /* ERMS */ | BIT(19) /* ADX */ | \
+				 BIT(20) /* SMAP */ | BIT(23) /* CLFLUSHOPT */ | \
+				 BIT(29) /* SHA */)
+#define KVMX_CPUID_EXT1_ECX	(BIT(0) /* LAHF_LM */ | BIT(5) /* ABM */ | \
+				 BIT(6) /* SSE4A */ | BIT(8) /* PREFETCHW */)
+#define KVMX_CPUID_EXT1_EDX	(BIT(20) /* NX */ | BIT(26) /* 1G pages */ | \
+				 BIT(29) /* LM */)
+
+/* The hypervisor leaves of the KVM paravirt ABI: signature, no features. */
+#define KVMX_CPUID_SIGNATURE	0x40000000
+#define KVMX_CPUID_FEATURES	0x40000001
+
+struct kvmx_cpuid_builder {
+	struct kvm_cpuid_entry2 *e;
+	u32 nent, max;
+};
+
+static struct kvm_cpuid_entry2 *kvmx_add_leaf(struct kvmx_cpuid_builder *b,
+					      u32 function, u32 index,
+					      bool indexed)
+{
+	struct kvm_cpuid_entry2 *e;
+
+	if (b->nent >= b->max)
+		return NULL;
+	e = &b->e[b->nent++];
+	memset(e, 0, sizeof(*e));
+	e->function = function;
+	e->index = index;
+	if (indexed)
+		e->flags = KVM_CPUID_FLAG_SIGNIFCANT_INDEX;
+	cpuid_count(function, index, &e->eax, &e->ebx, &e->ecx, &e->edx);
+	return e;
+}
+
+static int kvmx_build_supported(struct kvmx_cpuid_builder *b)
+{
+	u32 max_basic = min_t(u32, cpuid_eax(0), 7);
+	u32 max_ext = min_t(u32, cpuid_eax(0x80000000), 0x80000008);
+	struct kvm_cpuid_entry2 *e;
+	u32 f;
+
+	e = kvmx_add_leaf(b, 0, 0, false);
+	if (!e)
+		return -E2BIG;
+	e->eax = max_basic;
+
+	e = kvmx_add_leaf(b, 1, 0, false);
+	if (!e)
+		return -E2BIG;
+	e->ebx &= KVMX_CPUID_1_EBX;
+	e->ecx = (e->ecx & KVMX_CPUID_1_ECX) | KVMX_CPUID_1_ECX_HYPERVISOR;
+	e->edx &= KVMX_CPUID_1_EDX;
+
+	if (max_basic >= 7) {
+		e = kvmx_add_leaf(b, 7, 0, true);
+		if (!e)
+			return -E2BIG;
+		e->eax = 0;	/* no subleaves beyond 0 */
+		e->ebx &= KVMX_CPUID_7_EBX;
+		e->ecx = 0;
+		e->edx = 0;
+	}
+
+	e = kvmx_add_leaf(b, KVMX_CPUID_SIGNATURE, 0, false);
+	if (!e)
+		return -E2BIG;
+	e->eax = KVMX_CPUID_FEATURES;
+	memcpy(&e->ebx, "KVMK", 4);
+	memcpy(&e->ecx, "VMKV", 4);
+	memcpy(&e->edx, "M\0\0\0", 4);
+	e = kvmx_add_leaf(b, KVMX_CPUID_FEATURES, 0, false);
+	if (!e)
+		return -E2BIG;
+	e->eax = e->ebx = e->ecx = e->edx = 0;
+
+	if (max_ext < 0x80000001)
+		return 0;
+	e = kvmx_add_leaf(b, 0x80000000, 0, false);
+	if (!e)
+		return -E2BIG;
+	e->eax = max_ext;
+	e = kvmx_add_leaf(b, 0x80000001, 0, false);
+	if (!e)
+		return -E2BIG;
+	e->eax = e->ebx = 0;
+	e->ecx &= KVMX_CPUID_EXT1_ECX;
+	e->edx &= KVMX_CPUID_EXT1_EDX;
+	/* the brand string, as the host's */
+	for (f = 0x80000002; f <= min_t(u32, max_ext, 0x80000004); f++)
+		if (!kvmx_add_leaf(b, f, 0, false))
+			return -E2BIG;
+	if (max_ext >= 0x80000008) {
+		e = kvmx_add_leaf(b, 0x80000008, 0, false);
+		if (!e)
+			return -E2BIG;
+		e->eax &= GENMASK(15, 0);	/* physical/linear widths */
+		e->ebx = e->ecx = e->edx = 0;
+	}
+	return 0;
+}
+
+long kvmx_get_supported_cpuid(void __user *argp)
+{
+	struct kvm_cpuid2 __user *ucpuid = argp;
+	struct kvmx_cpuid_builder b = { };
+	struct kvm_cpuid2 hdr;
+	long r;
+
+	if (copy_from_user(&hdr, ucpuid, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.nent < 1)
+		return -E2BIG;
+	b.max = min_t(u32, hdr.nent, KVMX_MAX_CPUID_ENTRIES);
+	b.e = kvcalloc(b.max, sizeof(*b.e), GFP_KERNEL);
+	if (!b.e)
+		return -ENOMEM;
+
+	/* a short buffer is -E2BIG; nent is then left as it was */
+	r = kvmx_build_supported(&b);
+	if (!r && copy_to_user(ucpuid->entries, b.e, b.nent * sizeof(*b.e)))
+		r = -EFAULT;
+	hdr.nent = b.nent;
+	if (!r && copy_to_user(ucpuid, &hdr, sizeof(hdr)))
+		r = -EFAULT;
+	kvfree(b.e);
+	return r;
 }

@@ -167,6 +167,28 @@ static enum kvmx_resume kvmx_exit_tdp_fault(struct kvmx_vcpu *vcpu,
 	return KVMX_EXIT_TO_USER;
 }
 
+/*
+ * CPUID answers from the table the VMM set (KVM_SET_CPUID2).  A leaf or
+ * subleaf it did not list reads as zeros.
+ */
+static enum kvmx_resume kvmx_exit_cpuid(struct kvmx_vcpu *vcpu,
+					const struct kvmx_exit *exit, int *err)
+{
+	u64 *r = vcpu->regs;
+	const struct kvm_cpuid_entry2 *e;
+
+	if (!exit->insn_len)
+		return kvmx_unexpected_exit(vcpu, exit, err);
+	e = kvmx_find_cpuid(vcpu, (u32)r[KVMX_REG_RAX], (u32)r[KVMX_REG_RCX]);
+	/* CPUID writes the full 64-bit registers, upper halves zeroed */
+	r[KVMX_REG_RAX] = e ? e->eax : 0;
+	r[KVMX_REG_RBX] = e ? e->ebx : 0;
+	r[KVMX_REG_RCX] = e ? e->ecx : 0;
+	r[KVMX_REG_RDX] = e ? e->edx : 0;
+	r[KVMX_REG_RIP] += exit->insn_len;
+	return KVMX_RESUME_GUEST;
+}
+
 static const kvmx_exit_handler_t kvmx_exit_handlers[KVMX_NR_EXIT_REASONS] = {
 	[KVMX_EXIT_NONE]		= kvmx_exit_resume,
 	[KVMX_EXIT_EXTERNAL_INTR]	= kvmx_exit_resume,
@@ -178,6 +200,7 @@ static const kvmx_exit_handler_t kvmx_exit_handlers[KVMX_NR_EXIT_REASONS] = {
 	[KVMX_EXIT_FAIL_ENTRY]		= kvmx_exit_fail_entry,
 	[KVMX_EXIT_INVALID_STATE]	= kvmx_exit_fail_entry,
 	[KVMX_EXIT_UNHANDLED]		= kvmx_unexpected_exit,
+	[KVMX_EXIT_CPUID]		= kvmx_exit_cpuid,
 };
 
 /*

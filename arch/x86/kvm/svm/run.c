@@ -256,6 +256,11 @@ static void svm_translate_exit(struct svm_vcpu *svm, struct kvmx_exit *exit)
 			exit->insn_len = info2 - rip;
 		}
 		break;
+	case SVM_EXIT_CPUID:
+		exit->reason = KVMX_EXIT_CPUID;
+		/* CPUID is 0F A2 and takes no prefixes that change it */
+		exit->insn_len = svm_has_nrips ? c->next_rip - rip : 2;
+		break;
 	case SVM_EXIT_HLT:
 		exit->reason = KVMX_EXIT_HLT;
 		exit->insn_len = svm_has_nrips ? c->next_rip - rip : 1;

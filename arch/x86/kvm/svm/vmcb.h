@@ -221,6 +221,7 @@ static_assert(sizeof(struct vmcb) == 4096);
 #define SVM_EXIT_NMI		0x061
 #define SVM_EXIT_SMI		0x062
 #define SVM_EXIT_INIT		0x063
+#define SVM_EXIT_CPUID		0x072
 #define SVM_EXIT_HLT		0x078
 #define SVM_EXIT_IOIO		0x07b
 #define SVM_EXIT_SHUTDOWN	0x07f

@@ -118,6 +118,7 @@ enum kvmx_exit_reason {
 	KVMX_EXIT_FAIL_ENTRY,	/* VM entry failed; hw_reason says why */
 	KVMX_EXIT_INVALID_STATE,/* the backend refused to enter: bad state */
 	KVMX_EXIT_UNHANDLED,	/* a hardware exit the core has no handler for */
+	KVMX_EXIT_CPUID,	/* CPUID: answered from the vCPU's table */
 	KVMX_NR_EXIT_REASONS
 };
 

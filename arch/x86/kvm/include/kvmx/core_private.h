@@ -64,6 +64,7 @@ long kvmx_get_msr_index_list(void __user *argp);
 #define KVMX_MAX_CPUID_ENTRIES	256
 long kvmx_set_cpuid2(struct kvmx_vcpu *vcpu, void __user *argp);
 long kvmx_get_cpuid2(struct kvmx_vcpu *vcpu, void __user *argp);
+long kvmx_get_supported_cpuid(void __user *argp);
 const struct kvm_cpuid_entry2 *kvmx_find_cpuid(struct kvmx_vcpu *vcpu,
 					       u32 function, u32 index);
 bool kvmx_guest_has(struct kvmx_vcpu *vcpu, u32 function, int reg, int bit);
