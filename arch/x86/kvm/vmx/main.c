@@ -19,7 +19,6 @@
 #include <asm/processor.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
-#include <asm/tsc.h>
 #include "vmx.h"
 
 struct vmx_caps vmx_caps __read_mostly;
@@ -76,8 +75,7 @@ static int vmx_probe_controls(bool true_ctls)
 	ret = vmx_adjust_ctls(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
 			      MSR_IA32_VMX_PINBASED_CTLS,
 			      PIN_EXT_INTR_EXITING | PIN_NMI_EXITING,
-			      PIN_VIRTUAL_NMIS | PIN_PREEMPTION_TIMER, 0,
-			      "pin-based", &vmx_caps.pin);
+			      PIN_VIRTUAL_NMIS, 0, "pin-based", &vmx_caps.pin);
 	if (ret)
 		return ret;
 
@@ -181,37 +179,6 @@ static int vmx_probe_ept_vpid(void)
 	return 0;
 }
 
-/*
- * A guest running with interrupts disabled must still give the CPU back
- * now and then.  External-interrupt exiting guarantees that on real
- * hardware, but Bochs 2.7 (the emulated VMX host of our tests) does not
- * exit on host interrupts while the guest has RFLAGS.IF = 0, with the
- * distro KVM as with us, which makes such a guest unkillable.  The
- * VMX-preemption timer (SDM Vol. 3C 26.5.1) is a cheap backstop: it
- * counts down from the same value on every entry and forces an exit
- * after about backstop_ms of guest time.  0 disables it.
- */
-static unsigned int backstop_ms = 10;
-module_param(backstop_ms, uint, 0444);
-MODULE_PARM_DESC(backstop_ms,
-		 "force an exit after this many ms in the guest (0: never)");
-
-static void vmx_probe_backstop(u64 misc)
-{
-	u64 ticks;
-
-	if (!(vmx_caps.pin & PIN_PREEMPTION_TIMER))
-		return;
-	/* the timer decrements once per 2^rate TSC cycles (A.6) */
-	ticks = ((u64)tsc_khz * backstop_ms) >>
-		(misc & VMXCAP_MISC_TIMER_RATE_MASK);
-	if (!ticks) {
-		vmx_caps.pin &= ~PIN_PREEMPTION_TIMER;
-		return;
-	}
-	vmx_caps.backstop_ticks = min_t(u64, ticks, U32_MAX);
-}
-
 static int vmx_probe(void)
 {
 	u64 basic, misc;
@@ -243,7 +210,6 @@ static int vmx_probe(void)
 
 	rdmsrl(MSR_IA32_VMX_MISC, misc);
 	vmx_caps.lma_saved = misc & VMXCAP_MISC_SAVES_LMA;
-	vmx_probe_backstop(misc);
 
 	rdmsrl(MSR_IA32_VMX_CR0_FIXED0, vmx_caps.cr0_fixed0);
 	rdmsrl(MSR_IA32_VMX_CR0_FIXED1, vmx_caps.cr0_fixed1);

@@ -447,10 +447,6 @@ static void vmx_translate_exit(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit)
 		}
 		vmx_exit_unhandled(exit, qual);
 		return;
-	case EXIT_REASON_PREEMPTION_TIMER:
-		/* the backstop (main.c): just let the core look around */
-		exit->reason = KVMX_EXIT_NONE;
-		return;
 	case EXIT_REASON_EXTERNAL_INTR:
 		/* still pending in the APIC: taken once the core enables IRQs */
 		exit->reason = KVMX_EXIT_EXTERNAL_INTR;
@@ -468,6 +464,10 @@ static void vmx_translate_exit(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit)
 		return;
 	case EXIT_REASON_EPT_VIOLATION:
 		vmx_exit_ept_violation(exit, qual);
+		return;
+	case EXIT_REASON_EPT_MISCONFIG:
+		/* a bad entry in the core's tables; no qualification (28.2.1) */
+		vmx_exit_unhandled(exit, vmcs_read(VMCS_GUEST_PHYS_ADDR));
 		return;
 	case EXIT_REASON_CR_ACCESS:
 		if (vmx_handle_cr_write(vcpu, qual)) {

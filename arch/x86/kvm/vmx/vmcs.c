@@ -248,8 +248,6 @@ static void vmx_write_controls(struct vmx_vcpu *vmx)
 	if (!vmx->vpid)
 		proc2 &= ~PROC2_VPID;
 	vmcs_write(VMCS_PIN_CTLS, vmx_caps.pin);
-	if (vmx_caps.pin & PIN_PREEMPTION_TIMER)
-		vmcs_write(VMCS_PREEMPTION_TIMER, vmx_caps.backstop_ticks);
 	vmcs_write(VMCS_PROC_CTLS, vmx_caps.proc);
 	vmcs_write(VMCS_PROC_CTLS2, proc2);
 	vmcs_write(VMCS_EXIT_CTLS, vmx_caps.exit);

@@ -36,7 +36,11 @@
 #define ENTER_FAIL_HOST_RSP	3
 #define ENTER_FAULT		4
 
-	.text
+	/*
+	 * No kprobe int3 or tracer may land between loading the guest's
+	 * registers and the VM entry, or between the exit and saving them.
+	 */
+	.section .noinstr.text, "ax"
 
 /*
  * int kvmx_vmx_enter(u64 *regs, unsigned long launched)

@@ -36,7 +36,6 @@ struct vmx_caps {
 	bool has_vpid;			/* enable-VPID + INVVPID usable */
 	bool lma_saved;			/* exits update "IA-32e mode guest" */
 	bool has_pat;			/* load/save IA32_PAT both ways */
-	u32 backstop_ticks;		/* preemption timer value, 0: none */
 	u64 cr0_mask;			/* CR0 bits the guest does not own */
 	u64 cr4_mask;			/* CR4 bits the guest does not own */
 };
