@@ -64,8 +64,8 @@ int kvmx_vcpu_run(struct kvmx_vcpu *vcpu)
 	r = kvmx_complete_user_exit(vcpu);
 	if (r)
 		goto out;
+	/* as in-tree, immediate_exit leaves exit_reason untouched */
 	if (READ_ONCE(run->immediate_exit)) {
-		run->exit_reason = KVM_EXIT_INTR;
 		r = -EINTR;
 		goto out;
 	}
