@@ -459,11 +459,6 @@ static void vmx_translate_exit(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit)
 		exit->reason = KVMX_EXIT_CPUID;
 		exit->insn_len = vmcs_read(VMCS_EXIT_INSN_LEN);
 		return;
-	case EXIT_REASON_CPUID:
-		/* CPUID always exits in VMX non-root operation (SDM 26.1.2) */
-		exit->reason = KVMX_EXIT_CPUID;
-		exit->insn_len = vmcs_read(VMCS_EXIT_INSN_LEN);
-		return;
 	case EXIT_REASON_HLT:
 		exit->reason = KVMX_EXIT_HLT;
 		exit->insn_len = vmcs_read(VMCS_EXIT_INSN_LEN);
