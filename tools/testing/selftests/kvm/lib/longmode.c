@@ -236,7 +236,8 @@ static void longmode_vcpu_setup(struct kvm_vcpu *vcpu, uint64_t entry)
 	memset(&r, 0, sizeof(r));
 	r.rip = entry;
 	r.rsp = vcpu->stack_top - 8;
-	r.rflags = X86_EFLAGS_FIXED;
+	/* IF=1 for the same reason as real-mode guests: see realmode.c. */
+	r.rflags = X86_EFLAGS_FIXED | X86_EFLAGS_IF;
 	vcpu_regs_set(vcpu, &r);
 }
 

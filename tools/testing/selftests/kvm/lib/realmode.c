@@ -25,7 +25,13 @@ static void realmode_vcpu_setup(struct kvm_vcpu *vcpu)
 	memset(&r, 0, sizeof(r));
 	r.rip = 0;
 	r.rsp = REALMODE_SP;
-	r.rflags = X86_EFLAGS_FIXED;
+	/*
+	 * IF=1: nothing can interrupt the guest (no in-kernel irqchip, so
+	 * KVM injects nothing), but Bochs' VMX only turns a host interrupt
+	 * into a VM exit promptly when the guest has IF=1: a spinning guest
+	 * with IF=0 starves the emulated host (seen with Bochs 2.7).
+	 */
+	r.rflags = X86_EFLAGS_FIXED | X86_EFLAGS_IF;
 	vcpu_regs_set(vcpu, &r);
 }
 
