@@ -119,6 +119,10 @@ if [ "$LOAD_OK" = 1 ] && [ ! -c /dev/kvm ]; then
 fi
 klog_check load
 if [ "$LOAD_OK" = 1 ]; then
+	# Where the modules are, to read a hung host's register dump.
+	while read -r name size _ _ _ addr _; do
+		mark "MODULE $name $size $addr"
+	done </proc/modules
 	mark "LOAD ok"
 else
 	mark "LOAD fail"

@@ -122,7 +122,7 @@ if ! flock -n 9; then
 fi
 stage=$out/root
 rm -rf "$stage" "$out/logs" "$out/iso"
-rm -f "$out"/{serial.log,emulator.log,bochs.log,results.txt,initrd.gz,boot.iso,bochsrc}
+rm -f "$out"/{serial.log,emulator.log,bochs.log,results.txt,initrd.gz,boot.iso,bochsrc,bochs.cmd,cpu-state.txt}
 mkdir -p "$stage"/{bin,dev,proc,sys,tmp,run,kvmx/modules,tests} "$out/logs"
 
 # ---- modules -------------------------------------------------------------
@@ -262,7 +262,9 @@ EOF
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$out/initrd.gz"
 
 # ---- boot ----------------------------------------------------------------
-cmdline="console=ttyS0 quiet panic=-1 $append"
+# nokaslr: addresses in a hung host's register dump then mean the same
+# from boot to boot.
+cmdline="console=ttyS0 quiet panic=-1 nokaslr $append"
 serial=$out/serial.log
 : >"$serial"
 
@@ -274,8 +276,7 @@ if [ "$host" = svm ]; then
 	: "${outer:=$((boot_budget + sum_limits * time_factor + 300))}"
 	emu=(qemu-system-x86_64 -accel "$accel" -cpu max -m "$mem" -smp "$cpus"
 	     -nographic -no-reboot -kernel "$kernel" -initrd "$out/initrd.gz"
-	     -append "$cmdline")
-	emu_in=/dev/null
+	     -append "$cmdline" -monitor "pipe:$out/monitor")
 	emu_out=$serial
 else
 	# Bochs: no direct kernel boot, so an isolinux CD.  Its debugger waits
@@ -309,10 +310,78 @@ speaker: enabled=0
 sound: driver=dummy
 EOF
 	emu=(bochs -q -f "$out/bochsrc")
-	printf 'c\n' >"$out/bochs.cmd"
-	emu_in=$out/bochs.cmd
 	emu_out=$out/emulator.log
 fi
+
+# The emulator's control channel, for a register dump if the host hangs:
+# QEMU's monitor (a pair of FIFOs), or Bochs' debugger on its stdin (whose
+# first command, "c", starts the simulation).  Held open read-write here,
+# so that neither side blocks or sees an end of file.
+rm -f "$out/monitor.in" "$out/monitor.out" "$out/bochs.in"
+if [ "$host" = svm ]; then
+	mkfifo "$out/monitor.in" "$out/monitor.out"
+	exec 7<>"$out/monitor.in" 6<>"$out/monitor.out"
+	emu_in=/dev/null
+else
+	mkfifo "$out/bochs.in"
+	exec 7<>"$out/bochs.in"
+	printf 'c\n' >&7
+	emu_in=$out/bochs.in
+fi
+
+# dump_cpu_state: ask the emulator for the CPUs' registers, into
+# $out/cpu-state.txt, with addresses inside the modules annotated.
+dump_cpu_state() {
+	local pid mods
+	: >"$out/cpu-state.txt"
+	if [ "$host" = svm ]; then
+		printf 'info registers -a\n' >&7
+		timeout 3 cat "$out/monitor.out" 2>/dev/null |
+			grep -avE '^(XMM|YMM|ZMM|FPR|FCW|Opmask|MXCSR|QEMU )|\(qemu\)' >"$out/cpu-state.raw" || true
+	else
+		pid=$(ps -eo pid=,pgid=,comm= | awk -v g="$emu_pid" '$2 == g && $3 == "bochs-bin" { print $1 }')
+		[ -n "$pid" ] || return 0
+		local before
+		before=$(wc -c <"$out/emulator.log")
+		kill -INT $pid 2>/dev/null || return 0
+		sleep 2
+		printf 'r\nsreg\ncreg\nu /12\n' >&7
+		sleep 3
+		tail -c +$((before + 1)) "$out/emulator.log" | grep -av '^[0-9]\{11\}[ie]\[' >"$out/cpu-state.raw" || true
+	fi
+	# "@@KVMX MODULE name size base" lines: where each module is.
+	mods=$(grep -a '^@@KVMX MODULE ' "$serial" | tr -d '\r' | awk '{ print $3, $4, $5 }')
+	awk -v mods="$mods" '
+		function hex(s,    i, c, v) {
+			v = 0; s = tolower(s); sub(/^0x/, "", s); gsub(/[_:]/, "", s)
+			for (i = 1; i <= length(s); i++) {
+				c = index("0123456789abcdef", substr(s, i, 1)); if (!c) return -1
+				v = v * 16 + c - 1
+			}
+			return v
+		}
+		BEGIN {
+			n = split(mods, m, "\n")
+			for (i = 1; i <= n; i++) {
+				split(m[i], f, " "); name[i] = f[1]; size[i] = f[2]
+				base[i] = hex(substr(f[3], length(f[3]) - 7))
+			}
+		}
+		{
+			line = $0; note = ""; rest = $0
+			# Kernel and module addresses: ffffffff:xxxxxxxx.  Only the
+			# low half is compared (awk numbers are doubles).
+			while (match(rest, /ffffffff[:_]?[0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F][0-9a-fA-F]/)) {
+				a = hex(substr(rest, RSTART + RLENGTH - 8, 8))
+				for (i = 1; i <= n; i++)
+					if (a >= base[i] && a < base[i] + size[i])
+						note = note sprintf(" [%s+0x%x]", name[i], a - base[i])
+				rest = substr(rest, RSTART + RLENGTH)
+			}
+			print line note
+		}' "$out/cpu-state.raw" >"$out/cpu-state.txt"
+	rm -f "$out/cpu-state.raw"
+}
 
 note "$host host ($([ "$mode" = ours ] && echo kvmx || echo "distro KVM"), $kver, $cpus CPU, ${mem}M), ${#tests[@]} test(s), limit ${outer}s; output in $out"
 t0=$(date +%s)
@@ -372,6 +441,7 @@ while kill -0 "$emu_pid" 2>/dev/null; do
 		break
 	elif [ "$now" -gt "$deadline" ]; then
 		why="no progress for $((now - t_mark))s after \"${mark:-power on}\": the host hung"
+		dump_cpu_state
 		break
 	fi
 done
@@ -421,6 +491,10 @@ while IFS=$'\t' read -r idx _ name _; do
 		tail -n 25 "$out/logs/$idx.log"
 	fi
 done <"$out/tests.list"
+if [ -s "$out/cpu-state.txt" ]; then
+	echo "---- $label: CPU state of the hung host (module offsets are from the module's base; $out/cpu-state.txt)"
+	head -n 80 "$out/cpu-state.txt"
+fi
 if ! grep -q '@@KVMX DONE' "$serial"; then
 	echo "---- $label: the host did not finish ($why); last lines of the serial log ($serial)"
 	tail -n 40 "$serial" | tr -d '\r'
