@@ -270,13 +270,16 @@ step_host() {
 	[ -x "$VMM" ] && tests+=("$VMM")
 	base=/
 	[ -s "$list" ] && base=$(name_base "$list")
+	# Names relative to the selftests' output directory if they are there
+	# (x86/foo, not build/x86/foo), else to the selftests' sources.
 	out=$OUT/$label
 	rm -f "$out/results.txt"
 	# The rig's report as it comes (without its own summary line), then
 	# its results into ours.
 	# shellcheck disable=SC2086 # RIG_ARGS is a list of options
 	"$RIG/run.sh" --host "$host" $ref --kdir "$kdir" --out "$out" \
-		--list "$list" --name-base "$base" ${limit:+--timeout "$limit"} \
+		--list "$list" --name-base "$SELFTESTS/build" --name-base "$SELFTESTS" \
+		--name-base "$base" ${limit:+--timeout "$limit"} \
 		${RIG_ARGS:-} "${tests[@]}" 2>&1 | tee "$OUT/$label.log" |
 		grep --line-buffered -vE '^[0-9]+ passed, [0-9]+ failed'
 	rc=${PIPESTATUS[0]}

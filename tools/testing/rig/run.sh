@@ -35,7 +35,8 @@ usage: $0 [options] [TEST...]
                        /usr/src/linux-headers-*-amd64, as the top Makefile)
   --modules DIR        where kvm.ko, kvm-amd.ko, kvm-intel.ko are (default: $TOP)
   --list FILE          more tests, one per line: PATH [TIMEOUT]; '#' comments
-  --name-base DIR      name tests by their path relative to DIR (default: basename)
+  --name-base DIR      name tests by their path relative to DIR (default: basename);
+                       may be repeated, the first DIR containing the test counts
   --timeout SECS       per-test time limit (default: 120 svm, 300 vmx; guest time)
   --outer-timeout SECS kill the emulator after this long (default: computed)
   --cpus N             emulated CPUs (default: 2 svm, 1 vmx)
@@ -51,9 +52,9 @@ EOF
 die() { echo "rig: $*" >&2; exit 2; }
 note() { echo "rig: $*" >&2; }
 
-host=svm mode=ours kdir= moddir=$TOP list= name_base= timeout= outer= cpus= mem=
+host=svm mode=ours kdir= moddir=$TOP list= timeout= outer= cpus= mem=
 append= out= verbose=0 accel=${RIG_QEMU_ACCEL:-tcg,thread=single}
-declare -a tests=() test_limits=() modparams=()
+declare -a tests=() test_limits=() modparams=() name_bases=()
 
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -62,7 +63,7 @@ while [ $# -gt 0 ]; do
 	--kdir) kdir=${2:?}; shift ;;
 	--modules) moddir=${2:?}; shift ;;
 	--list) list=${2:?}; shift ;;
-	--name-base) name_base=${2:?}; shift ;;
+	--name-base) name_bases+=("${2:?}"); shift ;;
 	--timeout) timeout=${2:?}; shift ;;
 	--outer-timeout) outer=${2:?}; shift ;;
 	--cpus) cpus=${2:?}; shift ;;
@@ -184,6 +185,31 @@ else
 fi
 add_module "$vendor_path"
 
+# The other vendor's module, not loaded: in /kvmx/extra for tests that
+# check it refuses to load on this CPU.  Its dependencies are loaded (for
+# the distro's kvm-amd on the VMX host: ccp), so that only the CPU check
+# can refuse it.
+if [ "$host" = svm ]; then other_ko=kvm-intel; else other_ko=kvm-amd; fi
+other_path=
+if [ "$mode" = ours ]; then
+	[ ! -e "$moddir/$other_ko.ko" ] || other_path=$moddir/$other_ko.ko
+else
+	other_path=$(find_module "$other_ko") || other_path=
+fi
+if [ -n "$other_path" ]; then
+	mkdir -p "$stage/kvmx/extra"
+	case $other_path in
+	*.xz) xz -dc "$other_path" >"$stage/kvmx/extra/$other_ko.ko" ;;
+	*.zst) zstd -qdc "$other_path" >"$stage/kvmx/extra/$other_ko.ko" ;;
+	*.gz) gzip -dc "$other_path" >"$stage/kvmx/extra/$other_ko.ko" ;;
+	*) cp "$other_path" "$stage/kvmx/extra/$other_ko.ko" ;;
+	esac
+	for dep in $(modinfo -F depends "$stage/kvmx/extra/$other_ko.ko" | tr ',' ' '); do
+		m=$(find_module "$dep") || die "module $other_ko needs $dep, which is nowhere"
+		add_module "$m"
+	done
+fi
+
 # The other vendor's module, not loaded: a test checks that it refuses to
 # load on this CPU (x86/vendor_refused.sh).  Its dependencies are the ones
 # already staged (kvm.ko) or, for the distro's, found the same way.
@@ -233,10 +259,10 @@ for i in "${!tests[@]}"; do
 	[ -f "$path" ] && [ -x "$path" ] || die "test $path is not an executable file"
 	path=$(cd "$(dirname "$path")" && pwd)/$(basename "$path")
 	name=$(basename "$path")
-	if [ -n "$name_base" ]; then
-		base=$(cd "$name_base" && pwd)
-		case $path in "$base"/*) name=${path#"$base"/} ;; esac
-	fi
+	for base in "${name_bases[@]}"; do
+		base=$(cd "$base" 2>/dev/null && pwd) || continue
+		case $path in "$base"/*) name=${path#"$base"/}; break ;; esac
+	done
 	limit=${test_limits[$i]:-$timeout}
 	[ -z "${test_names[$name]:-}" ] || die "two tests named $name: use --name-base"
 	test_names[$name]=1
