@@ -13,7 +13,7 @@ set -eu
 
 PACKAGES="
 build-essential make gcc binutils libelf-dev zlib1g-dev libzstd-dev sparse
-kmod xz-utils zstd cpio gzip
+kmod xz-utils zstd cpio gzip procps
 linux-image-amd64 linux-headers-amd64
 linux-image-6.12-amd64 linux-headers-6.12-amd64
 linux-source
