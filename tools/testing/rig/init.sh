@@ -108,7 +108,7 @@ while read -r mod args; do
 	if out=$(insmod "/kvmx/modules/$mod" $args 2>&1); then
 		mark "INSMOD ok $mod"
 	else
-		mark "INSMOD fail $mod $out"
+		mark "INSMOD fail $mod $(echo $out)"
 		LOAD_OK=0
 		break
 	fi
