@@ -124,7 +124,8 @@ static void load_syms(void)
 			    GELF_ST_TYPE(s.st_info) != STT_NOTYPE &&
 			    GELF_ST_TYPE(s.st_info) != STT_OBJECT)
 				continue;
-			if (!s.st_value || s.st_shndx == SHN_UNDEF)
+			if (!s.st_value || s.st_shndx == SHN_UNDEF ||
+			    s.st_shndx == SHN_ABS)
 				continue;
 			name = elf_strptr(e, sh.sh_link, s.st_name);
 			if (!name || !*name)

@@ -133,7 +133,13 @@ void vcpu_dump_state(FILE *f, struct kvm_vcpu *vcpu)
 		fprintf(f, "#   vCPU %u: state not readable\n", vcpu->id);
 		return;
 	}
-	sym = addr2sym(r.rip, &off);
+	/* Only long-mode guests run this binary's code at its addresses. */
+	if (vcpu->vm->mode == VM_MODE_LONG) {
+		sym = addr2sym(r.rip, &off);
+	} else {
+		sym = "-";
+		off = r.rip;
+	}
 	fprintf(f, "#   vCPU %u registers:\n", vcpu->id);
 	fprintf(f, "#     rip 0x%016llx (%s+0x%lx) rflags 0x%llx\n",
 		(unsigned long long)r.rip, sym, off,

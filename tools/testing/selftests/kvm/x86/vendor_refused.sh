@@ -36,7 +36,7 @@ if ! grep -qE "No such device|Operation not supported" /tmp/vendor_refused.out; 
 	echo "FAIL: $name refused with an unexpected error"
 	exit 1
 fi
-msg=$(dmesg | tail -n +"$((lines + 1))" | grep -iE "(VMX|SVM).*not supported|not supported.*(VMX|SVM)")
+msg=$(dmesg | tail -n +"$((lines + 1))" | grep -iE "(VMX|SVM).*not supported|not supported.*(VMX|SVM)|isn't (AMD|Intel)")
 if [ -z "$msg" ]; then
 	echo "FAIL: no kernel-log message says why $name refused to load"
 	dmesg | tail -n +"$((lines + 1))"
