@@ -81,10 +81,10 @@ while [ $# -gt 0 ]; do
 done
 
 case $host in
-svm) vendor_ko=kvm-amd vendor=kvm_amd other_ko=kvm-intel
+svm) vendor_ko=kvm-amd vendor=kvm_amd
      : "${timeout:=120}" "${cpus:=2}" "${mem:=2048}"
      boot_budget=240 time_factor=2 phase_budget=300 ;;
-vmx) vendor_ko=kvm-intel vendor=kvm_intel other_ko=kvm-amd
+vmx) vendor_ko=kvm-intel vendor=kvm_intel
      : "${timeout:=300}" "${cpus:=1}" "${mem:=1024}"
      boot_budget=900 time_factor=3 phase_budget=600 ;;
 *) die "--host must be svm or vmx" ;;
@@ -208,19 +208,6 @@ if [ -n "$other_path" ]; then
 		m=$(find_module "$dep") || die "module $other_ko needs $dep, which is nowhere"
 		add_module "$m"
 	done
-fi
-
-# The other vendor's module, not loaded: a test checks that it refuses to
-# load on this CPU (x86/vendor_refused.sh).  Its dependencies are the ones
-# already staged (kvm.ko) or, for the distro's, found the same way.
-mkdir -p "$stage/kvmx/extra"
-if other_path=$(find_module "$other_ko"); then
-	case $other_path in
-	*.xz) xz -dc "$other_path" >"$stage/kvmx/extra/$other_ko.ko" ;;
-	*.zst) zstd -qdc "$other_path" >"$stage/kvmx/extra/$other_ko.ko" ;;
-	*.gz) gzip -dc "$other_path" >"$stage/kvmx/extra/$other_ko.ko" ;;
-	*) cp "$other_path" "$stage/kvmx/extra/$other_ko.ko" ;;
-	esac
 fi
 
 # ---- busybox, tests, libraries -----------------------------------------
