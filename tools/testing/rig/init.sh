@@ -57,7 +57,8 @@ klog_check() {
 # run_limited SECS CMD...: run CMD in a session of its own, with output to
 # the current stdout, and kill the whole session (the kselftest harness
 # forks a child per test case; killing the parent alone would leave it)
-# after SECS seconds.  Sets RC (the exit status; 137 if killed) and
+# after SECS seconds, first printing where its threads are (hangdiag.sh).
+# Sets RC (the exit status; 137 if killed) and
 # TIMED_OUT (1 if the limit was hit).
 run_limited() {
 	_secs=$1
@@ -65,7 +66,7 @@ run_limited() {
 	rm -f /tmp/timed_out
 	setsid "$@" &
 	_pid=$!
-	setsid sh -c "sleep $_secs; touch /tmp/timed_out; kill -KILL -$_pid" \
+	setsid sh -c "sleep $_secs; touch /tmp/timed_out; sh /kvmx/hangdiag.sh $_pid >/dev/console 2>&1; kill -KILL -$_pid" \
 		</dev/null >/dev/null 2>&1 &
 	_wd=$!
 	wait $_pid

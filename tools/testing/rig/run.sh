@@ -223,6 +223,7 @@ mkdir -p "$stage/usr"
 ln -s ../bin "$stage/usr/bin"
 ln -s ../bin "$stage/usr/sbin"
 install -m 0755 "$RIG/init.sh" "$stage/init"
+install -m 0755 "$RIG/hangdiag.sh" "$stage/kvmx/hangdiag.sh"
 
 declare -A lib_done=()
 copy_libs() {
