@@ -85,6 +85,7 @@ void kvmx_unregister_backend(const struct kvmx_backend *backend)
 		 */
 		kvmx_dev_unregister();
 		kvmx_hardware_unsetup();
+		kvmx_user_return_msrs_forget();
 		kvmx_backend = NULL;
 	}
 	mutex_unlock(&kvmx_backend_lock);

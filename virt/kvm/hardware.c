@@ -48,6 +48,13 @@ static void kvmx_disable_this_cpu(void)
 	__this_cpu_write(kvmx_cpu_enabled, false);
 }
 
+/* Normal (not emergency) disable: also give the host its MSRs back. */
+static void kvmx_disable_this_cpu_clean(void)
+{
+	kvmx_disable_this_cpu();
+	kvmx_user_return_msrs_restore();
+}
+
 static void kvmx_enable_ipi(void *failed)
 {
 	if (kvmx_enable_this_cpu())
@@ -56,7 +63,7 @@ static void kvmx_enable_ipi(void *failed)
 
 static void kvmx_disable_ipi(void *unused)
 {
-	kvmx_disable_this_cpu();
+	kvmx_disable_this_cpu_clean();
 }
 
 int kvmx_hardware_get(void)
@@ -113,7 +120,7 @@ static int kvmx_cpu_offline(unsigned int cpu)
 
 	mutex_lock(&kvmx_hw_lock);
 	local_irq_save(flags);
-	kvmx_disable_this_cpu();
+	kvmx_disable_this_cpu_clean();
 	local_irq_restore(flags);
 	mutex_unlock(&kvmx_hw_lock);
 	return 0;

@@ -25,8 +25,7 @@
 /*
  * CR4 bits a guest may set without any CPUID feature (SDM Vol. 3A 2.5).
  * VMXE stays reserved because kvmx offers no nested virtualization;
- * OSXSAVE, PKE and LA57 stay reserved until XCR0, PKRU and 5-level guest
- * paging are switched for the guest.
+ * PKE stays reserved until PKRU is switched for the guest.
  */
 #define KVMX_CR4_BASE		(X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | \
 				 X86_CR4_DE | X86_CR4_PSE | X86_CR4_PAE | \
@@ -47,6 +46,8 @@ static const struct kvmx_cr4_feature kvmx_cr4_features[] = {
 	{ X86_CR4_SMEP,     7, KVMX_CPUID_EBX,  7, X86_FEATURE_SMEP },
 	{ X86_CR4_SMAP,     7, KVMX_CPUID_EBX, 20, X86_FEATURE_SMAP },
 	{ X86_CR4_UMIP,     7, KVMX_CPUID_ECX,  2, X86_FEATURE_UMIP },
+	{ X86_CR4_OSXSAVE,  1, KVMX_CPUID_ECX, 26, X86_FEATURE_XSAVE },
+	{ X86_CR4_LA57,     7, KVMX_CPUID_ECX, 16, X86_FEATURE_LA57 },
 };
 
 /* CPUID 0x80000001 EDX: long mode (bit 29) and no-execute (bit 20). */
@@ -155,7 +156,7 @@ void kvmx_get_sregs(struct kvmx_vcpu *vcpu, struct kvm_sregs *sregs)
 	/* no interrupt is ever left queued for injection yet: bitmap empty */
 }
 
-static bool kvmx_cr0_valid(u64 cr0)
+bool kvmx_cr0_valid(u64 cr0)
 {
 	if (cr0 >> 32)
 		return false;
@@ -166,8 +167,9 @@ static bool kvmx_cr0_valid(u64 cr0)
 		return false;
 	return true;
 }
+EXPORT_SYMBOL_GPL(kvmx_cr0_valid);
 
-static u64 kvmx_cr4_allowed(struct kvmx_vcpu *vcpu)
+u64 kvmx_cr4_allowed(struct kvmx_vcpu *vcpu)
 {
 	u64 allowed = KVMX_CR4_BASE;
 	unsigned int i;
@@ -181,6 +183,7 @@ static u64 kvmx_cr4_allowed(struct kvmx_vcpu *vcpu)
 	}
 	return allowed;
 }
+EXPORT_SYMBOL_GPL(kvmx_cr4_allowed);
 
 /* EFER bits per the guest's CPUID, as in-tree checks them for WRMSR. */
 static u64 kvmx_efer_allowed(struct kvmx_vcpu *vcpu)

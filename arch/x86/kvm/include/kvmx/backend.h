@@ -78,7 +78,104 @@ enum kvmx_dtable { KVMX_DT_GDT, KVMX_DT_IDT };
 	X(1, void, set_tdp_root, (struct kvmx_vcpu *vcpu, u64 root_hpa)) \
 	/* flush the guest-physical and combined TLB entries of this VM	\
 	 * on the current CPU for this vCPU (called with the vCPU loaded) */ \
-	X(1, void, flush_tlb,   (struct kvmx_vcpu *vcpu))
+	X(1, void, flush_tlb,   (struct kvmx_vcpu *vcpu))			\
+	/* MSRs whose guest value lives in the VMCB/VMCS or is switched	\
+	 * by the backend (the KVMX_BACKEND_MSRS list below); the core	\
+	 * validated the value; -ENOENT for any other index */		\
+	X(1, int,  get_msr,     (struct kvmx_vcpu *vcpu, u32 index, u64 *val)) \
+	X(1, int,  set_msr,     (struct kvmx_vcpu *vcpu, u32 index, u64 val)) \
+	/* guest TSC = host TSC + offset (SDM 25.3, APM 15.30.1) */	\
+	X(1, void, set_tsc_offset, (struct kvmx_vcpu *vcpu, u64 offset)) \
+	/* the guest's debug registers, dr = 0-3, 6 or 7; values were	\
+	 * validated by the core (DR6/DR7 high halves zero) */		\
+	X(1, u64,  get_dr,      (struct kvmx_vcpu *vcpu, int dr))	\
+	X(1, void, set_dr,      (struct kvmx_vcpu *vcpu, int dr, u64 val)) \
+	/* KVM_SET_GUEST_DEBUG: exception intercepts and the debugger's	\
+	 * DR0-3/DR7 (see "Guest debugging" below) */			\
+	X(1, void, set_guest_debug, (struct kvmx_vcpu *vcpu,		\
+				     const struct kvm_guest_debug *dbg)) \
+	/* KVMX_BLOCK_* bits: interrupt shadow and NMI blocking */	\
+	X(1, u32,  get_interruptibility, (struct kvmx_vcpu *vcpu))	\
+	X(1, void, set_interruptibility, (struct kvmx_vcpu *vcpu, u32 bits)) \
+	/* PAE paging: the four PDPTEs the CPU holds (VMX with EPT loads	\
+	 * them from the VMCS at entry, SDM 28.3.2.4 / 27.3.4); a backend	\
+	 * whose CPU reads them from memory (NPT) leaves these out */	\
+	X(0, void, get_pdptrs,  (struct kvmx_vcpu *vcpu, u64 *pdptrs))	\
+	X(0, void, set_pdptrs,  (struct kvmx_vcpu *vcpu, const u64 *pdptrs))
+
+/*
+ * MSRs a backend must handle in get_msr/set_msr: their guest values are
+ * held in the VMCB or VMCS, or switched by the backend around entries
+ * (e.g. as user-return MSRs).  Every other MSR is the core's.  FS/GS base
+ * go through the segment ops, EFER through get/set_efer, the TSC through
+ * set_tsc_offset.  SPEC_CTRL only when the host has it (the core checks
+ * X86_FEATURE_SPEC_CTRL / AMD_SSBD etc. before calling).
+ */
+#define KVMX_BACKEND_MSRS(X)						\
+	X(MSR_IA32_SYSENTER_CS)  X(MSR_IA32_SYSENTER_ESP)		\
+	X(MSR_IA32_SYSENTER_EIP) X(MSR_STAR) X(MSR_LSTAR) X(MSR_CSTAR)	\
+	X(MSR_SYSCALL_MASK) X(MSR_KERNEL_GS_BASE) X(MSR_IA32_CR_PAT)	\
+	X(MSR_TSC_AUX) X(MSR_IA32_DEBUGCTLMSR) X(MSR_IA32_SPEC_CTRL)
+
+/* get/set_interruptibility bits */
+#define KVMX_BLOCK_STI		(1u << 0)	/* shadow after STI */
+#define KVMX_BLOCK_MOV_SS	(1u << 1)	/* shadow after MOV SS/POP SS */
+#define KVMX_BLOCK_NMI		(1u << 2)	/* NMI delivered, no IRET yet */
+
+/*
+ * Events (SDM Vol. 3C 27.6 / APM 15.20).  The core decides what to
+ * deliver; vcpu->inject holds it when the core calls run(), and the
+ * backend programs it into VM-entry interruption info / EVENTINJ (an
+ * error code only when has_error; insn_len for the software types).  The
+ * backend never injects anything on its own.
+ *
+ * An exit that interrupted the delivery of an event (IDT-vectoring info,
+ * EXITINTINFO) reports it in exit->vectoring, and the core injects it
+ * again; otherwise exit->vectoring.type is KVMX_EVENT_NONE.  A backend
+ * may instead report a software interrupt/exception as NONE when the
+ * guest RIP still points at the instruction, so that it simply runs again.
+ *
+ * Windows: with vcpu->irq_window set the backend makes the guest exit
+ * (KVMX_EXIT_IRQ_WINDOW) as soon as it can take an external interrupt
+ * (RFLAGS.IF=1 and no shadow; VMX interrupt-window exiting, SVM V_IRQ +
+ * VINTR intercept); likewise vcpu->nmi_window (KVMX_EXIT_NMI_WINDOW) when
+ * NMIs are no longer blocked (VMX NMI-window exiting; SVM: the IRET
+ * intercept, reported after the IRET completed).  After an injected NMI
+ * the backend keeps NMIs blocked until the guest's IRET (VMX does this in
+ * hardware with virtual NMIs; SVM tracks it) and reports it in
+ * get_interruptibility.
+ */
+enum kvmx_event_type {
+	KVMX_EVENT_NONE = 0,
+	KVMX_EVENT_EXTINT,		/* external interrupt (KVM_INTERRUPT) */
+	KVMX_EVENT_NMI,
+	KVMX_EVENT_HW_EXCEPTION,	/* #DE, #PF, #GP, ... */
+	KVMX_EVENT_SW_INT,		/* INT n */
+	KVMX_EVENT_SW_EXCEPTION,	/* INT3, INTO */
+	KVMX_EVENT_PRIV_SW_EXCEPTION,	/* INT1 (ICEBP) */
+};
+
+struct kvmx_event {
+	u8 type;			/* enum kvmx_event_type */
+	u8 vector;
+	u8 insn_len;			/* software types: instruction length */
+	bool has_error;
+	u32 error_code;
+};
+
+/*
+ * Guest debugging (KVM_SET_GUEST_DEBUG).  set_guest_debug gets the
+ * debugger's request whenever it changes (control 0: off).  The backend
+ * intercepts #DB when KVM_GUESTDBG_ENABLE with SINGLESTEP or USE_HW_BP is
+ * set, and #BP with USE_SW_BP; with USE_HW_BP it loads dbg->arch.debugreg
+ * [0-3] and [7] into the hardware instead of the guest's DR0-3/DR7 while
+ * the guest runs (the guest still reads and writes its own values through
+ * get_dr/set_dr semantics).  Single-stepping itself (RFLAGS.TF) is the
+ * core's.  Intercepted exceptions, and #DB/#AC, which every backend must
+ * intercept (a guest must not be able to hang the CPU in an endless chain
+ * of them, CVE-2015-5307/8104), come to the core as KVMX_EXIT_EXCEPTION;
+ * the core either hands them to the debugger or injects them back.
+ */
 
 #define KVMX_DECLARE_OP(req, ret, name, args) ret (*name) args;
 
@@ -119,6 +216,17 @@ enum kvmx_exit_reason {
 	KVMX_EXIT_INVALID_STATE,/* the backend refused to enter: bad state */
 	KVMX_EXIT_UNHANDLED,	/* a hardware exit the core has no handler for */
 	KVMX_EXIT_CPUID,	/* CPUID: answered from the vCPU's table */
+	KVMX_EXIT_RDMSR,	/* RDMSR, index in RCX */
+	KVMX_EXIT_WRMSR,	/* WRMSR, index in RCX, value in EDX:EAX */
+	KVMX_EXIT_XSETBV,	/* XSETBV, XCR in ECX, value in EDX:EAX */
+	KVMX_EXIT_HYPERCALL,	/* VMCALL (VMX) / VMMCALL (SVM) */
+	KVMX_EXIT_EXCEPTION,	/* an intercepted exception (exc below) */
+	KVMX_EXIT_IRQ_WINDOW,	/* vcpu->irq_window: interrupts can be taken */
+	KVMX_EXIT_NMI_WINDOW,	/* vcpu->nmi_window: NMIs no longer blocked */
+	KVMX_EXIT_INVD,		/* INVD or WBINVD: nothing to do, skip it */
+	KVMX_EXIT_MWAIT,	/* MONITOR or MWAIT */
+	KVMX_EXIT_RDPMC,	/* RDPMC (no virtual PMU yet) */
+	KVMX_EXIT_PAUSE,	/* PAUSE (or a PAUSE loop): just resume */
 	KVMX_NR_EXIT_REASONS
 };
 
@@ -136,8 +244,12 @@ struct kvmx_exit {
 	/* raw vendor details for error reports: VMX qualification, intr
 	 * info, ...; SVM EXITINFO1, EXITINFO2, EXITINTINFO */
 	u64 hw_info[4];
-	/* length of the exiting instruction, 0 if unknown */
+	/* length of the exiting instruction, 0 if unknown; required for
+	 * the instruction exits (IO, HLT, CPUID, RDMSR, WRMSR, XSETBV,
+	 * HYPERCALL, INVD, MWAIT, RDPMC) and for an intercepted INT3 */
 	u32 insn_len;
+	/* an event whose delivery this exit interrupted (see above) */
+	struct kvmx_event vectoring;
 	union {
 		struct {
 			u16 port;
@@ -150,6 +262,15 @@ struct kvmx_exit {
 			u64 gpa;
 			u32 access;	/* KVMX_TDP_* */
 		} tdp;
+		struct {
+			u8 vector;
+			bool has_error;
+			u32 error_code;
+			/* #DB: the DR6 bits this exception sets (B0-B3, BD,
+			 * BS, BT in their DR6 positions; VMX exit
+			 * qualification, SVM VMCB DR6) */
+			u64 dr6;
+		} exc;
 	};
 };
 

@@ -145,6 +145,43 @@ struct kvmx_vcpu {
 	struct preempt_notifier preempt_notifier;
 	struct fpu_guest guest_fpu;	/* (m) guest FPU/SSE/AVX state */
 
+	/*
+	 * (m) what the backend's run() delivers at this entry, and the
+	 * exits it asks for (backend.h "Events"); chosen by the core from
+	 * the queues below just before each entry.
+	 */
+	struct kvmx_event inject;
+	bool irq_window;
+	bool nmi_window;
+
+	/*
+	 * (m) the core's event queues (events.c), in the shape
+	 * KVM_GET/SET_VCPU_EVENTS reports: one exception (pending: raised
+	 * by the core, not yet delivered; injected: delivery had started),
+	 * one NMI and one interrupt whose delivery started, NMIs waiting.
+	 */
+	struct {
+		struct kvmx_event exception;	/* type NONE or an exception */
+		bool exception_pending;
+		struct kvmx_event interrupt;	/* NONE, EXTINT or SW_INT */
+		bool nmi_injected;
+		u8 nmi_pending;
+		bool triple_fault;		/* #DF while delivering #DF */
+	} ev;
+
+	/* (m) KVM_SET_GUEST_DEBUG control, and whether the core set
+	 * RFLAGS.TF itself for single-stepping (hidden from the VMM) */
+	u32 guest_debug;
+	bool tf_by_debugger;
+
+	/* (m) XCR0 the guest set (XSETBV / KVM_SET_XCRS), switched by the
+	 * core around entries */
+	u64 xcr0;
+	/* (m) PAE PDPTEs for a backend without get/set_pdptrs */
+	u64 pdptrs[4];
+
+	struct kvmx_vcpu_msrs *msrs;	/* (m) the core's MSRs (msrs.c) */
+
 	void *backend;			/* (b) vcpu_size bytes */
 };
 
@@ -165,5 +202,37 @@ static inline bool kvmx_check_request(struct kvmx_vcpu *vcpu,
 
 /* An internal inconsistency: this VM is dead, the host keeps going. */
 void kvmx_vm_mark_dead(struct kvmx_vm *vm, const char *why);
+
+/*
+ * Helpers kvm.ko exports to the backends.
+ *
+ * For a guest MOV to CR0/CR4 a backend handles itself: what the guest may
+ * load, per the SDM and the guest's CPUID (regs.c).  A value that fails
+ * gets kvmx_queue_exception(vcpu, X86_TRAP_GP, true, 0).
+ */
+bool kvmx_cr0_valid(u64 cr0);
+u64 kvmx_cr4_allowed(struct kvmx_vcpu *vcpu);
+
+/*
+ * Queue a hardware exception for the next entry (events.c).  The error
+ * code is dropped in real mode, and two exceptions combine into #DF as
+ * the SDM's table 6-5 says.
+ */
+void kvmx_queue_exception(struct kvmx_vcpu *vcpu, u8 vector, bool has_error,
+			  u32 error_code);
+
+/*
+ * User-return MSRs (user_return.c): MSRs the host kernel uses only once it
+ * returns to user space (STAR, LSTAR, CSTAR, SYSCALL_MASK, TSC_AUX), so a
+ * guest value may stay loaded across many entries and the host's comes
+ * back just before the vCPU thread returns to user space (or the CPU goes
+ * offline).  A backend defines a slot per MSR at module load (-errno if
+ * the MSR cannot be read), then, with preemption off, sets the guest's
+ * value before entry: the WRMSR happens only when the value differs from
+ * what the CPU holds.
+ */
+int kvmx_define_user_return_msr(u32 msr);
+void kvmx_set_user_return_msr(unsigned int slot, u64 val);
+u64 kvmx_user_return_msr_host(unsigned int slot);
 
 #endif /* KVMX_CORE_H */

@@ -91,6 +91,23 @@ int kvmx_complete_user_exit(struct kvmx_vcpu *vcpu);
 void kvmx_report_internal_error(struct kvmx_vcpu *vcpu, u32 suberror,
 				unsigned int ndata, const u64 *data);
 
+/* arch/x86/kvm/events.c */
+void kvmx_events_before_entry(struct kvmx_vcpu *vcpu);
+void kvmx_events_after_exit(struct kvmx_vcpu *vcpu,
+			    const struct kvmx_exit *exit);
+bool kvmx_ready_for_interrupt(struct kvmx_vcpu *vcpu);
+int kvmx_ioctl_interrupt(struct kvmx_vcpu *vcpu, void __user *argp);
+int kvmx_ioctl_nmi(struct kvmx_vcpu *vcpu);
+void kvmx_get_vcpu_events(struct kvmx_vcpu *vcpu,
+			  struct kvm_vcpu_events *e);
+int kvmx_set_vcpu_events(struct kvmx_vcpu *vcpu,
+			 const struct kvm_vcpu_events *e);
+void kvmx_events_reset(struct kvmx_vcpu *vcpu);
+
+/* arch/x86/kvm/user_return.c */
+void kvmx_user_return_msrs_restore(void);
+void kvmx_user_return_msrs_forget(void);
+
 /* arch/x86/kvm/mmu/tdp.c */
 int kvmx_tdp_init(struct kvmx_vm *vm);
 void kvmx_tdp_destroy(struct kvmx_vm *vm);
