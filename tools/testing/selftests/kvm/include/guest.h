@@ -128,5 +128,111 @@ static inline void guest_hlt(void)
 {
 	asm volatile("hlt");
 }
+static inline uint64_t read_cr2(void)
+{
+	uint64_t v;
+
+	asm volatile("mov %%cr2, %0" : "=r"(v));
+	return v;
+}
+static inline void write_cr0(uint64_t v)
+{
+	asm volatile("mov %0, %%cr0" : : "r"(v) : "memory");
+}
+static inline void write_cr3(uint64_t v)
+{
+	asm volatile("mov %0, %%cr3" : : "r"(v) : "memory");
+}
+static inline void write_cr4(uint64_t v)
+{
+	asm volatile("mov %0, %%cr4" : : "r"(v) : "memory");
+}
+static inline void guest_wrmsr(uint32_t msr, uint64_t v)
+{
+	asm volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v),
+		     "d"((uint32_t)(v >> 32)) : "memory");
+}
+static inline void guest_cpuid(uint32_t leaf, uint32_t sub, uint32_t *a,
+			       uint32_t *b, uint32_t *c, uint32_t *d)
+{
+	asm volatile("cpuid"
+		     : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d)
+		     : "0"(leaf), "2"(sub) : "memory");
+}
+static inline uint64_t guest_rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return lo | ((uint64_t)hi << 32);
+}
+static inline uint64_t guest_xgetbv(uint32_t index)
+{
+	uint32_t lo, hi;
+
+	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(index));
+	return lo | ((uint64_t)hi << 32);
+}
+static inline void guest_invlpg(uint64_t addr)
+{
+	asm volatile("invlpg (%0)" : : "r"(addr) : "memory");
+}
+
+/*
+ * Exception-safe instructions.  GUEST_SAFE_ASM(insn) wraps one instruction
+ * so that an exception it raises does not reach a handler: the exception
+ * dispatcher sees that the faulting RIP is the one recorded in R10 and
+ * resumes at the address in R11, with R11 = the vector and R10 = the error
+ * code.  Without an exception R11 ends up as GUEST_NO_EXCEPTION.  The
+ * caller binds R11 (and R10 if it wants the error code) as outputs:
+ *
+ *	register uint64_t vec asm("r11");
+ *	asm volatile(GUEST_SAFE_ASM("rdmsr") : "=&r"(vec), ... : ... : "r10");
+ *
+ * Only faults can be caught this way (a trap's RIP is past the instruction).
+ */
+#define GUEST_NO_EXCEPTION	(-1)
+
+#define GUEST_SAFE_ASM(insn)						\
+	"lea 1f(%%rip), %%r10\n\t"					\
+	"lea 2f(%%rip), %%r11\n\t"					\
+	"1: " insn "\n\t"						\
+	"mov $-1, %%r11\n\t"						\
+	"2:\n\t"
+
+/* The vector RDMSR raised, or GUEST_NO_EXCEPTION with *val set. */
+static inline int rdmsr_safe(uint32_t msr, uint64_t *val)
+{
+	register uint64_t vec asm("r11");
+	uint32_t lo, hi;
+
+	asm volatile(GUEST_SAFE_ASM("rdmsr")
+		     : "=&r"(vec), "=a"(lo), "=d"(hi) : "c"(msr)
+		     : "r10", "memory");
+	*val = (int)vec == GUEST_NO_EXCEPTION ? lo | ((uint64_t)hi << 32) : 0;
+	return (int)vec;
+}
+
+/* WRMSR and XSETBV: ECX = which, EDX:EAX = the value. */
+#define GUEST_SAFE_ECX_EDX_EAX(insn, ecx, val) ({			\
+	register uint64_t __vec asm("r11");				\
+									\
+	asm volatile(GUEST_SAFE_ASM(insn)				\
+		     : "=&r"(__vec)					\
+		     : "c"(ecx), "a"((uint32_t)(val)),			\
+		       "d"((uint32_t)((uint64_t)(val) >> 32))		\
+		     : "r10", "memory");				\
+	(int)__vec;							\
+})
+
+static inline int wrmsr_safe(uint32_t msr, uint64_t val)
+{
+	return GUEST_SAFE_ECX_EDX_EAX("wrmsr", msr, val);
+}
+
+static inline int xsetbv_safe(uint32_t index, uint64_t val)
+{
+	return GUEST_SAFE_ECX_EDX_EAX("xsetbv", index, val);
+}
 
 #endif /* KVMX_SELFTEST_GUEST_H */

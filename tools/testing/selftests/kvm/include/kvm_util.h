@@ -165,6 +165,46 @@ static inline void vcpu_sregs_set(struct kvm_vcpu *vcpu, struct kvm_sregs *s)
 struct kvm_cpuid2 *kvm_get_supported_cpuid(void);
 void vcpu_set_cpuid_supported(struct kvm_vcpu *vcpu);
 
+/*
+ * CPUID tables (lib/cpuid.c).  Entries are looked up by leaf and, for
+ * entries flagged KVM_CPUID_FLAG_SIGNIFCANT_INDEX, subleaf.
+ */
+struct kvm_cpuid2 *kvm_cpuid_alloc(uint32_t nent);
+/* A malloc'ed copy of @c with room for @extra more entries. */
+struct kvm_cpuid2 *kvm_cpuid_dup(const struct kvm_cpuid2 *c, uint32_t extra);
+struct kvm_cpuid_entry2 *kvm_cpuid_find(struct kvm_cpuid2 *c, uint32_t fn,
+					uint32_t idx);
+/* Removes leaf @fn (all its subleaves); returns how many entries went. */
+uint32_t kvm_cpuid_remove(struct kvm_cpuid2 *c, uint32_t fn);
+/* Whether the table has the feature bit set (struct x86_feature, x86.h). */
+struct x86_feature;
+bool kvm_cpuid_table_has(struct kvm_cpuid2 *c, struct x86_feature f);
+/* ... in what KVM_GET_SUPPORTED_CPUID offers. */
+bool kvm_cpu_has(struct x86_feature f);
+void kvm_cpuid_clear(struct kvm_cpuid2 *c, struct x86_feature f);
+/* KVM_SET_CPUID2 / KVM_GET_CPUID2 (the latter allocating, freed by caller). */
+void vcpu_set_cpuid(struct kvm_vcpu *vcpu, struct kvm_cpuid2 *c);
+struct kvm_cpuid2 *vcpu_get_cpuid2(struct kvm_vcpu *vcpu);
+
+/*
+ * MSRs of a vCPU (lib/msr.c).  __vcpu_get_msr/__vcpu_set_msr return what
+ * KVM_GET_MSRS/KVM_SET_MSRS return: the number of MSRs processed (1 on
+ * success, 0 if KVM refused that MSR) or -1 with errno.
+ */
+int __vcpu_get_msr(struct kvm_vcpu *vcpu, uint32_t index, uint64_t *data);
+int __vcpu_set_msr(struct kvm_vcpu *vcpu, uint32_t index, uint64_t data);
+uint64_t vcpu_get_msr(struct kvm_vcpu *vcpu, uint32_t index);
+void vcpu_set_msr(struct kvm_vcpu *vcpu, uint32_t index, uint64_t data);
+/* A kvm_msrs with room for @n entries (calloc'ed, nmsrs = n). */
+struct kvm_msrs *kvm_msrs_alloc(uint32_t n);
+/* KVM_GET_MSR_INDEX_LIST / _FEATURE_ (allocating; freed by the caller). */
+struct kvm_msr_list *kvm_get_msr_list(unsigned long ioctl_nr);
+bool kvm_msr_list_has(const struct kvm_msr_list *l, uint32_t index);
+
+/* KVM_ENABLE_CAP on the VM fd with args[0] = @arg0. */
+int __vm_enable_cap(struct kvm_vm *vm, uint32_t cap, uint64_t arg0);
+void vm_enable_cap(struct kvm_vm *vm, uint32_t cap, uint64_t arg0);
+
 /* KVM_RUN; returns the raw result (0, or -1 with errno). */
 int __vcpu_run(struct kvm_vcpu *vcpu);
 /* KVM_RUN that must succeed (EINTR is a failure too). */
@@ -234,9 +274,11 @@ uint64_t vm_alloc(struct kvm_vm *vm, uint64_t size, uint64_t align);
 
 /* Copy a global of this binary into, or back from, the guest's copy. */
 #define sync_global_to_guest(vm, g) \
-	memcpy(addr_gpa2hva(vm, (uint64_t)(uintptr_t)&(g)), &(g), sizeof(g))
+	memcpy(addr_gpa2hva(vm, (uint64_t)(uintptr_t)&(g)), \
+	       (const void *)&(g), sizeof(g))
 #define sync_global_from_guest(vm, g) \
-	memcpy(&(g), addr_gpa2hva(vm, (uint64_t)(uintptr_t)&(g)), sizeof(g))
+	memcpy((void *)&(g), addr_gpa2hva(vm, (uint64_t)(uintptr_t)&(g)), \
+	       sizeof(g))
 
 /* Installs a guest exception handler for vector @vec (0..31). */
 struct guest_exception_frame;

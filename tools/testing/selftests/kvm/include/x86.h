@@ -49,15 +49,52 @@
 #define EFER_SVME	(1UL << 12)
 
 #define X86_EFLAGS_FIXED (1UL << 1)
+#define X86_EFLAGS_TF	(1UL << 8)
 #define X86_EFLAGS_IF	(1UL << 9)
+#define X86_EFLAGS_AC	(1UL << 18)
 
+/* MSR numbers (SDM Vol. 4; AMD APM Vol. 2 appendix A). */
+#define MSR_IA32_TSC		0x00000010
 #define MSR_IA32_APICBASE	0x0000001b
 #define MSR_IA32_APICBASE_BSP	(1UL << 8)
 #define MSR_IA32_APICBASE_EXTD	(1UL << 10)
 #define MSR_IA32_APICBASE_ENABLE (1UL << 11)
 #define APIC_DEFAULT_PHYS_BASE	0xfee00000UL
+#define MSR_IA32_TSC_ADJUST	0x0000003b
+#define MSR_IA32_SPEC_CTRL	0x00000048
+#define MSR_IA32_PRED_CMD	0x00000049
+#define MSR_IA32_ARCH_CAPABILITIES 0x0000010a
+#define MSR_IA32_SYSENTER_CS	0x00000174
+#define MSR_IA32_SYSENTER_ESP	0x00000175
+#define MSR_IA32_SYSENTER_EIP	0x00000176
+#define MSR_IA32_MCG_CAP	0x00000179
+#define MSR_IA32_MCG_STATUS	0x0000017a
+#define MSR_IA32_MCG_CTL	0x0000017b
+#define MSR_IA32_MISC_ENABLE	0x000001a0
+#define MSR_MTRRcap		0x000000fe
+#define MSR_MTRRphysBase(n)	(0x00000200 + 2 * (n))
+#define MSR_MTRRphysMask(n)	(0x00000201 + 2 * (n))
+#define MSR_MTRRfix64K_00000	0x00000250
+#define MSR_MTRRfix16K_80000	0x00000258
+#define MSR_MTRRfix4K_C0000	0x00000268
+#define MSR_IA32_CR_PAT		0x00000277
+#define MSR_MTRRdefType		0x000002ff
+#define MSR_IA32_MCx_CTL(n)	(0x00000400 + 4 * (n))
+#define MSR_IA32_MCx_STATUS(n)	(0x00000401 + 4 * (n))
+#define MSR_IA32_MCx_ADDR(n)	(0x00000402 + 4 * (n))
+#define MSR_IA32_MCx_MISC(n)	(0x00000403 + 4 * (n))
 #define MSR_EFER		0xc0000080
-#define MSR_IA32_TSC		0x00000010
+#define MSR_STAR		0xc0000081
+#define MSR_LSTAR		0xc0000082
+#define MSR_CSTAR		0xc0000083
+#define MSR_SYSCALL_MASK	0xc0000084
+#define MSR_FS_BASE		0xc0000100
+#define MSR_GS_BASE		0xc0000101
+#define MSR_KERNEL_GS_BASE	0xc0000102
+#define MSR_TSC_AUX		0xc0000103
+
+/* The PAT value at RESET (SDM Vol. 3A 13.12.4): WB WT UC- UC, twice. */
+#define PAT_RESET_VALUE		0x0007040600070406ULL
 
 /* Segment descriptor types (S = 1: code/data; S = 0: system). */
 #define SEG_TYPE_DATA_RW	0x2
@@ -72,7 +109,57 @@
 /* 4-level paging entry bits (SDM Vol. 3A 4.5). */
 #define PTE_P	(1UL << 0)
 #define PTE_W	(1UL << 1)
+#define PTE_US	(1UL << 2)
 #define PTE_PS	(1UL << 7)
+#define PTE_NX	(1UL << 63)
+
+/*
+ * A CPUID feature bit: leaf, subleaf, register, bit (SDM Vol. 2A CPUID,
+ * AMD APM Vol. 3 appendix E).
+ */
+enum cpuid_reg { CPUID_EAX, CPUID_EBX, CPUID_ECX, CPUID_EDX };
+
+struct x86_feature {
+	uint32_t function, index;
+	uint8_t reg, bit;
+};
+
+#define X86_FEATURE(fn, idx, r, b) \
+	((struct x86_feature){ .function = fn, .index = idx, .reg = CPUID_##r, .bit = b })
+
+#define X86_FEATURE_MONITOR	X86_FEATURE(1, 0, ECX, 3)
+#define X86_FEATURE_PCID	X86_FEATURE(1, 0, ECX, 17)
+#define X86_FEATURE_XSAVE	X86_FEATURE(1, 0, ECX, 26)
+#define X86_FEATURE_HYPERVISOR	X86_FEATURE(1, 0, ECX, 31)
+#define X86_FEATURE_TSC		X86_FEATURE(1, 0, EDX, 4)
+#define X86_FEATURE_MSR		X86_FEATURE(1, 0, EDX, 5)
+#define X86_FEATURE_MCE		X86_FEATURE(1, 0, EDX, 7)
+#define X86_FEATURE_MTRR	X86_FEATURE(1, 0, EDX, 12)
+#define X86_FEATURE_MCA		X86_FEATURE(1, 0, EDX, 14)
+#define X86_FEATURE_PAT		X86_FEATURE(1, 0, EDX, 16)
+#define X86_FEATURE_TSC_ADJUST	X86_FEATURE(7, 0, EBX, 1)
+#define X86_FEATURE_INVPCID	X86_FEATURE(7, 0, EBX, 10)
+#define X86_FEATURE_LA57	X86_FEATURE(7, 0, ECX, 16)
+#define X86_FEATURE_RDPID	X86_FEATURE(7, 0, ECX, 22)
+#define X86_FEATURE_SPEC_CTRL	X86_FEATURE(7, 0, EDX, 26)
+#define X86_FEATURE_ARCH_CAPABILITIES X86_FEATURE(7, 0, EDX, 29)
+#define X86_FEATURE_LM		X86_FEATURE(0x80000001, 0, EDX, 29)
+#define X86_FEATURE_RDTSCP	X86_FEATURE(0x80000001, 0, EDX, 27)
+#define X86_FEATURE_AMD_IBPB	X86_FEATURE(0x80000008, 0, EBX, 12)
+
+/* XCR0 (SDM Vol. 1 13.3). */
+#define XFEATURE_X87		(1ULL << 0)
+#define XFEATURE_SSE		(1ULL << 1)
+#define XFEATURE_YMM		(1ULL << 2)
+
+/* Exception vectors: DE_VECTOR... come with <asm/kvm.h> (the uapi). */
+
+/* #PF error code bits (SDM Vol. 3A 4.7). */
+#define PFERR_PRESENT	(1U << 0)
+#define PFERR_WRITE	(1U << 1)
+#define PFERR_USER	(1U << 2)
+#define PFERR_RSVD	(1U << 3)
+#define PFERR_FETCH	(1U << 4)
 
 static inline void host_cpuid(uint32_t leaf, uint32_t sub, uint32_t *a,
 			      uint32_t *b, uint32_t *c, uint32_t *d)

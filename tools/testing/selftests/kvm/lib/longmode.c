@@ -84,6 +84,13 @@ void (*guest_exception_handlers[IDT_VECTORS])(struct guest_exception_frame *);
 
 void guest_exception_dispatch(struct guest_exception_frame *f)
 {
+	/* An instruction wrapped by GUEST_SAFE_ASM(): see guest.h. */
+	if (f->rip == f->r10 && f->vector < IDT_VECTORS) {
+		f->rip = f->r11;
+		f->r11 = f->vector;
+		f->r10 = f->error_code;
+		return;
+	}
 	if (f->vector < IDT_VECTORS && guest_exception_handlers[f->vector]) {
 		guest_exception_handlers[f->vector](f);
 		return;
