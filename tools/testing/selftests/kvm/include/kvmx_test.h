@@ -17,6 +17,7 @@
 
 #include "kvm_util.h"
 #include "guest.h"
+#include "guest_ops.h"
 #include "x86.h"
 
 /*
