@@ -200,17 +200,23 @@ static inline void guest_invlpg(uint64_t addr)
 	"mov $-1, %%r11\n\t"						\
 	"2:\n\t"
 
+/* RDMSR, RDPMC, XGETBV: ECX = which; the value in EDX:EAX goes to *out. */
+#define GUEST_SAFE_ECX_TO_EDX_EAX(insn, ecx, out) ({			\
+	register uint64_t __vec asm("r11");				\
+	uint32_t __lo, __hi;						\
+									\
+	asm volatile(GUEST_SAFE_ASM(insn)				\
+		     : "=&r"(__vec), "=a"(__lo), "=d"(__hi) : "c"(ecx)	\
+		     : "r10", "memory");				\
+	*(out) = (int)__vec == GUEST_NO_EXCEPTION ?			\
+		 __lo | ((uint64_t)__hi << 32) : 0;			\
+	(int)__vec;							\
+})
+
 /* The vector RDMSR raised, or GUEST_NO_EXCEPTION with *val set. */
 static inline int rdmsr_safe(uint32_t msr, uint64_t *val)
 {
-	register uint64_t vec asm("r11");
-	uint32_t lo, hi;
-
-	asm volatile(GUEST_SAFE_ASM("rdmsr")
-		     : "=&r"(vec), "=a"(lo), "=d"(hi) : "c"(msr)
-		     : "r10", "memory");
-	*val = (int)vec == GUEST_NO_EXCEPTION ? lo | ((uint64_t)hi << 32) : 0;
-	return (int)vec;
+	return GUEST_SAFE_ECX_TO_EDX_EAX("rdmsr", msr, val);
 }
 
 /* WRMSR and XSETBV: ECX = which, EDX:EAX = the value. */

@@ -17,30 +17,6 @@ struct guest_op_req {
 /* Guest data, written by the host through guest_op_post(). */
 struct guest_op_req guest_op_req;
 
-static int op_rdpmc(uint32_t index, uint64_t *val)
-{
-	register uint64_t vec asm("r11");
-	uint32_t lo, hi;
-
-	asm volatile(GUEST_SAFE_ASM("rdpmc")
-		     : "=&r"(vec), "=a"(lo), "=d"(hi) : "c"(index)
-		     : "r10", "memory");
-	*val = lo | ((uint64_t)hi << 32);
-	return (int)vec;
-}
-
-static int op_xgetbv(uint32_t index, uint64_t *val)
-{
-	register uint64_t vec asm("r11");
-	uint32_t lo, hi;
-
-	asm volatile(GUEST_SAFE_ASM("xgetbv")
-		     : "=&r"(vec), "=a"(lo), "=d"(hi) : "c"(index)
-		     : "r10", "memory");
-	*val = lo | ((uint64_t)hi << 32);
-	return (int)vec;
-}
-
 static int op_rdtscp(uint64_t *val, uint32_t *aux)
 {
 	register uint64_t vec asm("r11");
@@ -72,7 +48,7 @@ static void guest_op_server(void)
 			vec = xsetbv_safe(index, value);
 			break;
 		case GOP_XGETBV:
-			vec = op_xgetbv(index, &out);
+			vec = GUEST_SAFE_ECX_TO_EDX_EAX("xgetbv", index, &out);
 			break;
 		case GOP_RDTSC:
 			out = guest_rdtsc();
@@ -81,7 +57,7 @@ static void guest_op_server(void)
 			vec = op_rdtscp(&out, &aux);
 			break;
 		case GOP_RDPMC:
-			vec = op_rdpmc(index, &out);
+			vec = GUEST_SAFE_ECX_TO_EDX_EAX("rdpmc", index, &out);
 			break;
 		default:
 			GUEST_ASSERT_MSG(0, "unknown op %lu", req->op);
