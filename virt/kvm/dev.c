@@ -47,6 +47,12 @@ long kvmx_dev_ioctl(struct file *filp, unsigned int ioctl, unsigned long arg)
 		return kvmx_get_msr_index_list(argp);
 	case KVM_GET_SUPPORTED_CPUID:
 		return kvmx_get_supported_cpuid(argp);
+	case KVM_GET_MSR_FEATURE_INDEX_LIST:
+		return kvmx_get_msr_feature_index_list(argp);
+	case KVM_GET_MSRS:
+		return kvmx_dev_get_msrs(argp);
+	case KVM_X86_GET_MCE_CAP_SUPPORTED:
+		return kvmx_get_mce_cap_supported(argp);
 	default:
 		/* in-tree KVM answers unknown system ioctls with -EINVAL */
 		return -EINVAL;
@@ -84,6 +90,8 @@ void kvmx_dev_unregister(void)
 
 static int __init kvmx_init(void)
 {
+	kvmx_xsave_init();
+	kvmx_msr_lists_init();
 	return kvmx_vcpu_module_init();
 }
 

@@ -182,8 +182,8 @@ static long kvmx_vcpu_ioctl_locked(struct kvmx_vcpu *vcpu, unsigned int ioctl,
 	case KVM_SET_SIGNAL_MASK:
 		return kvmx_set_signal_mask(vcpu, argp);
 	default:
-		/* in-tree KVM answers unknown vCPU ioctls with -EINVAL */
-		return -EINVAL;
+		/* the x86 state ioctls; unknown ones get -EINVAL, as in-tree */
+		return kvmx_arch_vcpu_ioctl(vcpu, ioctl, argp);
 	}
 }
 

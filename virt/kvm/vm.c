@@ -11,6 +11,7 @@
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/uaccess.h>
+#include <asm/msr.h>
 #include <kvmx/core_private.h>
 
 /* KVM_SET_TSS_ADDR: the three pages must sit below 4 GiB. */
@@ -31,6 +32,7 @@ static void kvmx_vm_free(struct kref *kref)
 	kvmx_backend->vm_destroy(vm);
 	kvmx_tdp_destroy(vm);
 	kvmx_free_memslots(vm);
+	kvmx_msr_filter_destroy(vm);
 	free_page((unsigned long)vm->coalesced_mmio_ring);
 	mmdrop(vm->mm);
 	kfree(vm->backend);
@@ -142,6 +144,10 @@ static long kvmx_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return 0;
 	case KVM_SET_IDENTITY_MAP_ADDR:
 		return kvmx_vm_set_identity_map_addr(vm, argp);
+	case KVM_ENABLE_CAP:
+		return kvmx_vm_enable_cap(vm, argp);
+	case KVM_X86_SET_MSR_FILTER:
+		return kvmx_set_msr_filter(vm, argp);
 	default:
 		/* in-tree KVM answers unknown VM ioctls with -ENOTTY */
 		return -ENOTTY;
@@ -204,6 +210,8 @@ int kvmx_create_vm(unsigned long type)
 		r = -ENOMEM;
 		goto out_hw;
 	}
+	/* every vCPU's TSC starts near 0 at VM creation, in step */
+	vm->tsc_offset = -rdtsc();
 	r = kvmx_tdp_init(vm);
 	if (r)
 		goto out_free;

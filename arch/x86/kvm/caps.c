@@ -6,6 +6,7 @@
  */
 #include <linux/cpumask.h>
 #include <linux/minmax.h>
+#include <asm/cpufeature.h>
 #include <kvmx/core_private.h>
 
 long kvmx_check_extension(struct kvmx_vm *vm, long cap)
@@ -21,7 +22,28 @@ long kvmx_check_extension(struct kvmx_vm *vm, long cap)
 	case KVM_CAP_INTERNAL_ERROR_DATA:
 	case KVM_CAP_CHECK_EXTENSION_VM:
 	case KVM_CAP_EXT_CPUID:
+	/* the vCPU state ABI (issue 3) */
+	case KVM_CAP_MP_STATE:
+	case KVM_CAP_VCPU_EVENTS:
+	case KVM_CAP_DEBUGREGS:
+	case KVM_CAP_SET_GUEST_DEBUG:
+	case KVM_CAP_XCRS:
+	case KVM_CAP_SREGS2:
+	case KVM_CAP_GET_TSC_KHZ:
+	case KVM_CAP_GET_MSR_FEATURES:
+	case KVM_CAP_X86_USER_SPACE_MSR:
+	case KVM_CAP_X86_MSR_FILTER:
 		return 1;
+	case KVM_CAP_XSAVE:
+		return boot_cpu_has(X86_FEATURE_XSAVE);
+	case KVM_CAP_XSAVE2:
+		return kvmx_xsave2_size();
+	case KVM_CAP_MCE:
+		return KVMX_MCE_MAX_BANKS;
+	case KVM_CAP_EXIT_HYPERCALL:
+		return kvmx_exit_hypercall_mask();
+	case KVM_CAP_GUEST_DEBUG_HW_BPS:
+		return 4;
 	case KVM_CAP_NR_VCPUS:
 		return min_t(unsigned int, num_online_cpus(), KVMX_MAX_VCPUS);
 	case KVM_CAP_MAX_VCPUS:

@@ -117,7 +117,7 @@ int kvmx_complete_user_exit(struct kvmx_vcpu *vcpu)
 			break;
 		}
 	}
-	vcpu->regs[KVMX_REG_RIP] += vcpu->pio.insn_len;
+	kvmx_skip_insn(vcpu, vcpu->pio.insn_len);
 	return 0;
 }
 
@@ -127,7 +127,7 @@ static enum kvmx_resume kvmx_exit_hlt(struct kvmx_vcpu *vcpu,
 	if (!exit->insn_len)
 		return kvmx_unexpected_exit(vcpu, exit, err);
 	/* no in-kernel LAPIC yet: a halted vCPU is the VMM's business */
-	vcpu->regs[KVMX_REG_RIP] += exit->insn_len;
+	kvmx_skip_insn(vcpu, exit->insn_len);
 	vcpu->run->exit_reason = KVM_EXIT_HLT;
 	return KVMX_EXIT_TO_USER;
 }
@@ -185,7 +185,7 @@ static enum kvmx_resume kvmx_exit_cpuid(struct kvmx_vcpu *vcpu,
 	r[KVMX_REG_RBX] = e ? e->ebx : 0;
 	r[KVMX_REG_RCX] = e ? e->ecx : 0;
 	r[KVMX_REG_RDX] = e ? e->edx : 0;
-	r[KVMX_REG_RIP] += exit->insn_len;
+	kvmx_skip_insn(vcpu, exit->insn_len);
 	return KVMX_RESUME_GUEST;
 }
 
@@ -201,6 +201,18 @@ static const kvmx_exit_handler_t kvmx_exit_handlers[KVMX_NR_EXIT_REASONS] = {
 	[KVMX_EXIT_INVALID_STATE]	= kvmx_exit_fail_entry,
 	[KVMX_EXIT_UNHANDLED]		= kvmx_unexpected_exit,
 	[KVMX_EXIT_CPUID]		= kvmx_exit_cpuid,
+	[KVMX_EXIT_RDMSR]		= kvmx_exit_rdmsr,
+	[KVMX_EXIT_WRMSR]		= kvmx_exit_wrmsr,
+	[KVMX_EXIT_XSETBV]		= kvmx_exit_xsetbv,
+	[KVMX_EXIT_HYPERCALL]		= kvmx_exit_hypercall,
+	[KVMX_EXIT_EXCEPTION]		= kvmx_exit_exception,
+	/* the run loop re-evaluates events and windows before each entry */
+	[KVMX_EXIT_IRQ_WINDOW]		= kvmx_exit_resume,
+	[KVMX_EXIT_NMI_WINDOW]		= kvmx_exit_resume,
+	[KVMX_EXIT_INVD]		= kvmx_exit_skip,
+	[KVMX_EXIT_MWAIT]		= kvmx_exit_skip,
+	[KVMX_EXIT_RDPMC]		= kvmx_exit_rdpmc,
+	[KVMX_EXIT_PAUSE]		= kvmx_exit_skip,
 };
 
 /*

@@ -9,6 +9,7 @@
 #include <asm/processor-flags.h>
 #include <asm/msr-index.h>
 #include <asm/apicdef.h>
+#include <asm/fpu/types.h>
 #include <kvmx/core_private.h>
 
 /* RFLAGS bits that exist (SDM Vol. 1 3.4.3); bit 1 always reads as 1. */
@@ -79,7 +80,15 @@ void kvmx_vcpu_reset(struct kvmx_vcpu *vcpu)
 	vcpu->apic_base = APIC_DEFAULT_PHYS_BASE | MSR_IA32_APICBASE_ENABLE |
 			  (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0);
 	vcpu->pio.pending = false;
+	vcpu->hypercall.pending = false;
+	vcpu->xcr0 = XFEATURE_MASK_FP;
+	vcpu->guest_debug = 0;
+	vcpu->tf_by_debugger = false;
+	vcpu->debug_step_pending = false;
+	memset(vcpu->pdptrs, 0, sizeof(vcpu->pdptrs));
 	kvmx_backend->vcpu_reset(vcpu);
+	kvmx_events_reset(vcpu);
+	kvmx_msrs_reset(vcpu);
 }
 
 void kvmx_get_regs(struct kvmx_vcpu *vcpu, struct kvm_regs *regs)
@@ -103,7 +112,7 @@ void kvmx_get_regs(struct kvmx_vcpu *vcpu, struct kvm_regs *regs)
 	regs->r14 = r[KVMX_REG_R14];
 	regs->r15 = r[KVMX_REG_R15];
 	regs->rip = r[KVMX_REG_RIP];
-	regs->rflags = vcpu->rflags;
+	regs->rflags = kvmx_visible_rflags(vcpu);
 }
 
 void kvmx_set_regs(struct kvmx_vcpu *vcpu, const struct kvm_regs *regs)
@@ -129,6 +138,7 @@ void kvmx_set_regs(struct kvmx_vcpu *vcpu, const struct kvm_regs *regs)
 	r[KVMX_REG_RIP] = regs->rip;
 	/* VM entry fails on reserved RFLAGS bits (SDM 26.3.1.4): drop them */
 	vcpu->rflags = (regs->rflags & KVMX_RFLAGS_VALID) | X86_EFLAGS_FIXED;
+	vcpu->tf_by_debugger = false;
 }
 
 void kvmx_get_sregs(struct kvmx_vcpu *vcpu, struct kvm_sregs *sregs)
@@ -153,7 +163,10 @@ void kvmx_get_sregs(struct kvmx_vcpu *vcpu, struct kvm_sregs *sregs)
 	sregs->cr8 = vcpu->cr8;
 	sregs->efer = b->get_efer(vcpu);
 	sregs->apic_base = vcpu->apic_base;
-	/* no interrupt is ever left queued for injection yet: bitmap empty */
+	/* an external interrupt queued for injection, as in-tree */
+	if (vcpu->ev.interrupt.type == KVMX_EVENT_EXTINT)
+		set_bit(vcpu->ev.interrupt.vector,
+			(unsigned long *)sregs->interrupt_bitmap);
 }
 
 bool kvmx_cr0_valid(u64 cr0)
@@ -186,7 +199,7 @@ u64 kvmx_cr4_allowed(struct kvmx_vcpu *vcpu)
 EXPORT_SYMBOL_GPL(kvmx_cr4_allowed);
 
 /* EFER bits per the guest's CPUID, as in-tree checks them for WRMSR. */
-static u64 kvmx_efer_allowed(struct kvmx_vcpu *vcpu)
+u64 kvmx_efer_allowed(struct kvmx_vcpu *vcpu)
 {
 	u64 allowed = EFER_SCE;
 
@@ -204,8 +217,6 @@ static u64 kvmx_efer_allowed(struct kvmx_vcpu *vcpu)
  */
 static bool kvmx_sregs_valid(struct kvmx_vcpu *vcpu, const struct kvm_sregs *s)
 {
-	unsigned int i;
-
 	if (!kvmx_cr0_valid(s->cr0) || (s->cr4 & ~kvmx_cr4_allowed(vcpu)) ||
 	    (s->efer & ~kvmx_efer_allowed(vcpu)))
 		return false;
@@ -223,17 +234,13 @@ static bool kvmx_sregs_valid(struct kvmx_vcpu *vcpu, const struct kvm_sregs *s)
 	if (s->apic_base & (KVMX_APIC_BASE_RESERVED | X2APIC_ENABLE |
 			    kvmx_reserved_gpa_bits()))
 		return false;
-
-	/* injecting a queued interrupt is not supported yet */
-	for (i = 0; i < ARRAY_SIZE(s->interrupt_bitmap); i++)
-		if (s->interrupt_bitmap[i])
-			return false;
 	return true;
 }
 
 int kvmx_set_sregs(struct kvmx_vcpu *vcpu, const struct kvm_sregs *sregs)
 {
 	const struct kvmx_backend *b = kvmx_backend;
+	unsigned int i;
 
 	if (!kvmx_sregs_valid(vcpu, sregs))
 		return -EINVAL;
@@ -260,5 +267,74 @@ int kvmx_set_sregs(struct kvmx_vcpu *vcpu, const struct kvm_sregs *sregs)
 	b->set_segment(vcpu, &sregs->ss, KVMX_SEG_SS);
 	b->set_segment(vcpu, &sregs->tr, KVMX_SEG_TR);
 	b->set_segment(vcpu, &sregs->ldt, KVMX_SEG_LDTR);
+
+	/* as MOV to CR3 would in PAE mode (SDM Vol. 3A 4.4.1) */
+	if (kvmx_guest_pae_paging(vcpu))
+		kvmx_load_pdptrs(vcpu);
+
+	/* the lowest pending interrupt of the bitmap is queued, as in-tree */
+	vcpu->ev.interrupt.type = KVMX_EVENT_NONE;
+	for (i = 0; i < ARRAY_SIZE(sregs->interrupt_bitmap); i++) {
+		if (!sregs->interrupt_bitmap[i])
+			continue;
+		vcpu->ev.interrupt.type = KVMX_EVENT_EXTINT;
+		vcpu->ev.interrupt.vector = i * 64 +
+					    __ffs(sregs->interrupt_bitmap[i]);
+		vcpu->ev.interrupt.has_error = false;
+		vcpu->ev.interrupt.insn_len = 0;
+		break;
+	}
 	return 0;
+}
+
+/* KVM_GET/SET_SREGS2: SREGS without the bitmap, with the PAE PDPTEs. */
+static void kvmx_sregs2_to_sregs(const struct kvm_sregs2 *s2,
+				 struct kvm_sregs *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->cs = s2->cs; s->ds = s2->ds; s->es = s2->es;
+	s->fs = s2->fs; s->gs = s2->gs; s->ss = s2->ss;
+	s->tr = s2->tr; s->ldt = s2->ldt;
+	s->gdt = s2->gdt; s->idt = s2->idt;
+	s->cr0 = s2->cr0; s->cr2 = s2->cr2; s->cr3 = s2->cr3;
+	s->cr4 = s2->cr4; s->cr8 = s2->cr8;
+	s->efer = s2->efer; s->apic_base = s2->apic_base;
+}
+
+void kvmx_get_sregs2(struct kvmx_vcpu *vcpu, struct kvm_sregs2 *s2)
+{
+	struct kvm_sregs s;
+
+	kvmx_get_sregs(vcpu, &s);
+	memset(s2, 0, sizeof(*s2));
+	s2->cs = s.cs; s2->ds = s.ds; s2->es = s.es;
+	s2->fs = s.fs; s2->gs = s.gs; s2->ss = s.ss;
+	s2->tr = s.tr; s2->ldt = s.ldt;
+	s2->gdt = s.gdt; s2->idt = s.idt;
+	s2->cr0 = s.cr0; s2->cr2 = s.cr2; s2->cr3 = s.cr3;
+	s2->cr4 = s.cr4; s2->cr8 = s.cr8;
+	s2->efer = s.efer; s2->apic_base = s.apic_base;
+	if (kvmx_guest_pae_paging(vcpu)) {
+		kvmx_get_pdptrs(vcpu, s2->pdptrs);
+		s2->flags |= KVM_SREGS2_FLAGS_PDPTRS_VALID;
+	}
+}
+
+int kvmx_set_sregs2(struct kvmx_vcpu *vcpu, const struct kvm_sregs2 *s2)
+{
+	bool pdptrs = s2->flags & KVM_SREGS2_FLAGS_PDPTRS_VALID;
+	struct kvm_sregs s;
+	int r;
+
+	if (s2->flags & ~KVM_SREGS2_FLAGS_PDPTRS_VALID)
+		return -EINVAL;
+	/* PDPTEs only make sense for PAE paging */
+	if (pdptrs && (!(s2->cr0 & X86_CR0_PG) || !(s2->cr4 & X86_CR4_PAE) ||
+		       (s2->efer & EFER_LMA)))
+		return -EINVAL;
+	kvmx_sregs2_to_sregs(s2, &s);
+	r = kvmx_set_sregs(vcpu, &s);
+	if (!r && pdptrs)
+		kvmx_set_pdptrs(vcpu, s2->pdptrs);
+	return r;
 }

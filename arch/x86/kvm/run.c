@@ -16,11 +16,14 @@
 /*
  * One guest entry.  mmu_lock is read-held while in guest mode so that a
  * memslot change (write side) never runs while a vCPU uses the mappings
- * it is about to tear down.
+ * it is about to tear down.  Returns 1 if the guest really ran (then
+ * *exit says why it stopped), 0 if the entry was skipped because
+ * something needs attention first, or -errno.
  */
 static int kvmx_enter_guest(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit)
 {
 	struct kvmx_vm *vm = vcpu->vm;
+	bool xcr0_loaded;
 	int r = 0;
 
 	memset(exit, 0, sizeof(*exit));
@@ -31,22 +34,57 @@ static int kvmx_enter_guest(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit)
 		kvmx_backend->set_tdp_root(vcpu, vm->tdp.root_hpa);
 	if (kvmx_check_request(vcpu, KVMX_REQ_TLB_FLUSH))
 		kvmx_backend->flush_tlb(vcpu);
+	kvmx_events_before_entry(vcpu);
+	kvmx_debug_before_entry(vcpu);
 
 	local_irq_disable();
 	/* last look with IRQs off: a kick or signal from now on exits us */
 	if (!signal_pending(current) && !need_resched() &&
 	    !READ_ONCE(vm->dead)) {
+		xcr0_loaded = kvmx_load_guest_xcr0(vcpu);
 		WRITE_ONCE(vcpu->in_guest, true);
 		r = kvmx_backend->run(vcpu, exit);
 		WRITE_ONCE(vcpu->in_guest, false);
+		if (xcr0_loaded)
+			kvmx_put_guest_xcr0();
 		vcpu->last_cpu = smp_processor_id();
+		if (!r && exit->reason != KVMX_EXIT_INVALID_STATE &&
+		    exit->reason != KVMX_EXIT_FAIL_ENTRY) {
+			kvmx_events_after_exit(vcpu, exit);
+			r = 1;
+		}
 	}
 	/* a host interrupt that ended the run is taken here */
 	local_irq_enable();
+	kvmx_debug_after_exit(vcpu);
 
 	preempt_enable();
 	up_read(&vm->mmu_lock);
 	return r;
+}
+
+/*
+ * After an exit handled in the kernel, reasons to stop anyway: a
+ * single-stepped instruction the core completed, a triple fault, or the
+ * VMM waiting for a chance to inject (request_interrupt_window).
+ */
+static bool kvmx_stop_after_exit(struct kvmx_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	if (vcpu->ev.triple_fault) {
+		vcpu->ev.triple_fault = false;
+		run->exit_reason = KVM_EXIT_SHUTDOWN;
+		return true;
+	}
+	if (kvmx_debug_step_exit(vcpu))
+		return true;
+	if (READ_ONCE(run->request_interrupt_window) &&
+	    kvmx_ready_for_interrupt(vcpu)) {
+		run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
+		return true;
+	}
+	return false;
 }
 
 int kvmx_vcpu_run(struct kvmx_vcpu *vcpu)
@@ -61,9 +99,12 @@ int kvmx_vcpu_run(struct kvmx_vcpu *vcpu)
 	run->flags = 0;
 	vcpu->has_run = true;
 
+	/* what the VMM answered for the last exit */
 	r = kvmx_complete_user_exit(vcpu);
 	if (r)
 		goto out;
+	kvmx_complete_msr_exit(vcpu);
+	kvmx_complete_hypercall_exit(vcpu);
 	/* as in-tree, immediate_exit leaves exit_reason untouched */
 	if (READ_ONCE(run->immediate_exit)) {
 		r = -EINTR;
@@ -83,9 +124,13 @@ int kvmx_vcpu_run(struct kvmx_vcpu *vcpu)
 		cond_resched();
 
 		r = kvmx_enter_guest(vcpu, &exit);
-		if (r)
+		if (r < 0)
 			break;
+		if (r == 0 && exit.reason == KVMX_EXIT_NONE)
+			continue;	/* skipped: signal, resched, dead VM */
 		if (kvmx_handle_exit(vcpu, &exit, &r) == KVMX_EXIT_TO_USER)
+			break;
+		if (kvmx_stop_after_exit(vcpu))
 			break;
 	}
 
@@ -93,8 +138,7 @@ out:
 	run->if_flag = !!(vcpu->rflags & X86_EFLAGS_IF);
 	run->cr8 = vcpu->cr8;
 	run->apic_base = vcpu->apic_base;
-	/* KVM_INTERRUPT is not implemented yet: never claim readiness */
-	run->ready_for_interrupt_injection = 0;
+	run->ready_for_interrupt_injection = kvmx_ready_for_interrupt(vcpu);
 	fpu_swap_kvm_fpstate(&vcpu->guest_fpu, false);
 	kvmx_vcpu_put(vcpu);
 	kvmx_sigset_deactivate(vcpu);

@@ -226,7 +226,7 @@ enum kvmx_exit_reason {
 	KVMX_EXIT_INVD,		/* INVD or WBINVD: nothing to do, skip it */
 	KVMX_EXIT_MWAIT,	/* MONITOR or MWAIT */
 	KVMX_EXIT_RDPMC,	/* RDPMC (no virtual PMU yet) */
-	KVMX_EXIT_PAUSE,	/* PAUSE (or a PAUSE loop): just resume */
+	KVMX_EXIT_PAUSE,	/* PAUSE (or a PAUSE loop): RIP on it, skipped */
 	KVMX_NR_EXIT_REASONS
 };
 
@@ -246,7 +246,7 @@ struct kvmx_exit {
 	u64 hw_info[4];
 	/* length of the exiting instruction, 0 if unknown; required for
 	 * the instruction exits (IO, HLT, CPUID, RDMSR, WRMSR, XSETBV,
-	 * HYPERCALL, INVD, MWAIT, RDPMC) and for an intercepted INT3 */
+	 * HYPERCALL, INVD, MWAIT, RDPMC, PAUSE) and for an intercepted INT3 */
 	u32 insn_len;
 	/* an event whose delivery this exit interrupted (see above) */
 	struct kvmx_event vectoring;

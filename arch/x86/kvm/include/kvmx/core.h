@@ -72,6 +72,38 @@ struct kvmx_tdp_format {
 	u64 leaf_attr;		/* other leaf bits (memory type) */
 };
 
+/* KVM_X86_SET_MSR_FILTER, as validated and copied in (msr_filter.c). */
+struct kvmx_msr_filter {
+	u32 flags;			/* KVM_MSR_FILTER_DEFAULT_* */
+	u32 nranges;
+	struct {
+		u32 flags;		/* KVM_MSR_FILTER_READ/WRITE */
+		u32 nmsrs;
+		u32 base;
+		unsigned long *bitmap;	/* 1: allowed */
+	} ranges[KVM_MSR_FILTER_MAX_RANGES];
+};
+
+#define KVMX_MCE_MAX_BANKS	32	/* as in-tree KVM_MAX_MCE_BANKS */
+#define KVMX_NR_VAR_MTRR	8
+
+/* The MSR state the core keeps for a vCPU (msrs.c). */
+struct kvmx_vcpu_msrs {
+	u64 tsc_offset;			/* guest TSC - host TSC */
+	u64 tsc_adjust;			/* IA32_TSC_ADJUST (SDM 17.17.3) */
+	u64 misc_enable;
+	u64 mtrr_def_type;
+	u64 mtrr_fixed[11];		/* 64K_00000, 16K_x2, 4K_x8 */
+	u64 mtrr_var[2 * KVMX_NR_VAR_MTRR];	/* PHYSBASEn, PHYSMASKn */
+	u64 mcg_cap, mcg_status, mcg_ctl;
+	u64 mce_banks[4 * KVMX_MCE_MAX_BANKS];	/* CTL, STATUS, ADDR, MISC */
+	/* an RDMSR/WRMSR handed to the VMM (KVM_EXIT_X86_RDMSR/WRMSR),
+	 * completed on the next KVM_RUN */
+	bool user_exit_pending;
+	bool user_exit_read;
+	u8 user_exit_insn_len;
+};
+
 struct kvmx_vm {
 	struct kref users;		/* VM fd + each vCPU fd */
 	struct mutex lock;		/* vCPU creation, memslot updates */
@@ -91,6 +123,11 @@ struct kvmx_vm {
 	struct kvmx_memslots memslots;	/* (l, and mmu_lock for write) */
 	void *coalesced_mmio_ring;	/* (o) page 2 of every vCPU mmap */
 	struct kvmx_tdp tdp;		/* (t) */
+
+	u64 tsc_offset;			/* (o) every vCPU's TSC starts here */
+	u32 user_space_msr;		/* (l) KVM_MSR_EXIT_REASON_* to exit on */
+	u64 exit_hypercalls;		/* (l) KVM_CAP_EXIT_HYPERCALL */
+	struct kvmx_msr_filter __rcu *msr_filter; /* (l) NULL: allow all */
 
 	u64 tss_addr;			/* (l) KVM_SET_TSS_ADDR */
 	u64 identity_map_addr;		/* (l) KVM_SET_IDENTITY_MAP_ADDR */
@@ -173,6 +210,15 @@ struct kvmx_vcpu {
 	 * RFLAGS.TF itself for single-stepping (hidden from the VMM) */
 	u32 guest_debug;
 	bool tf_by_debugger;
+	bool debug_step_pending;	/* a stepped instruction the core ran */
+	u64 debug_dr7;			/* the debugger's DR7 (USE_HW_BP) */
+
+	/* (m) a KVM_EXIT_HYPERCALL the next KVM_RUN completes */
+	struct {
+		bool pending;
+		bool op64;
+		u8 insn_len;
+	} hypercall;
 
 	/* (m) XCR0 the guest set (XSETBV / KVM_SET_XCRS), switched by the
 	 * core around entries */
@@ -180,7 +226,7 @@ struct kvmx_vcpu {
 	/* (m) PAE PDPTEs for a backend without get/set_pdptrs */
 	u64 pdptrs[4];
 
-	struct kvmx_vcpu_msrs *msrs;	/* (m) the core's MSRs (msrs.c) */
+	struct kvmx_vcpu_msrs msrs;	/* (m) the core's MSRs (msrs.c) */
 
 	void *backend;			/* (b) vcpu_size bytes */
 };

@@ -57,8 +57,85 @@ void kvmx_free_memslots(struct kvmx_vm *vm);
 /* arch/x86/kvm/caps.c */
 long kvmx_check_extension(struct kvmx_vm *vm, long cap);
 
-/* arch/x86/kvm/msrs.c */
+/* arch/x86/kvm/msrs.c: results of kvmx_get/set_msr besides 0 */
+#define KVMX_MSR_GP		1	/* refused: #GP for the guest */
+#define KVMX_MSR_UNKNOWN	2	/* not an MSR kvmx implements */
+int kvmx_get_msr(struct kvmx_vcpu *vcpu, u32 index, u64 *data, bool host);
+int kvmx_set_msr(struct kvmx_vcpu *vcpu, u32 index, u64 data, bool host);
+int kvmx_get_msr_checked(struct kvmx_vcpu *vcpu, u32 index, u64 *data,
+			 bool host);
+int kvmx_set_msr_checked(struct kvmx_vcpu *vcpu, u32 index, u64 data,
+			 bool host);
+void kvmx_set_tsc_offset(struct kvmx_vcpu *vcpu, u64 offset);
+void kvmx_msrs_reset(struct kvmx_vcpu *vcpu);
+bool kvmx_noncanonical(struct kvmx_vcpu *vcpu, u64 la);
+
+/* arch/x86/kvm/msr_ioctls.c */
+void kvmx_msr_lists_init(void);
 long kvmx_get_msr_index_list(void __user *argp);
+long kvmx_get_msr_feature_index_list(void __user *argp);
+long kvmx_dev_get_msrs(void __user *argp);
+long kvmx_vcpu_get_msrs(struct kvmx_vcpu *vcpu, void __user *argp);
+long kvmx_vcpu_set_msrs(struct kvmx_vcpu *vcpu, void __user *argp);
+long kvmx_get_mce_cap_supported(void __user *argp);
+long kvmx_setup_mce(struct kvmx_vcpu *vcpu, void __user *argp);
+long kvmx_set_mce(struct kvmx_vcpu *vcpu, void __user *argp);
+
+/* arch/x86/kvm/msr_exits.c */
+long kvmx_set_msr_filter(struct kvmx_vm *vm, void __user *argp);
+void kvmx_msr_filter_destroy(struct kvmx_vm *vm);
+long kvmx_enable_user_space_msr(struct kvmx_vm *vm, u64 reasons);
+enum kvmx_resume kvmx_exit_rdmsr(struct kvmx_vcpu *vcpu,
+				 const struct kvmx_exit *exit, int *err);
+enum kvmx_resume kvmx_exit_wrmsr(struct kvmx_vcpu *vcpu,
+				 const struct kvmx_exit *exit, int *err);
+void kvmx_complete_msr_exit(struct kvmx_vcpu *vcpu);
+
+/* arch/x86/kvm/debug.c */
+void kvmx_skip_insn(struct kvmx_vcpu *vcpu, u32 len);
+bool kvmx_debug_step_exit(struct kvmx_vcpu *vcpu);
+void kvmx_debug_before_entry(struct kvmx_vcpu *vcpu);
+void kvmx_debug_after_exit(struct kvmx_vcpu *vcpu);
+u64 kvmx_visible_rflags(struct kvmx_vcpu *vcpu);
+long kvmx_set_guest_debug(struct kvmx_vcpu *vcpu, void __user *argp);
+enum kvmx_resume kvmx_exit_exception(struct kvmx_vcpu *vcpu,
+				     const struct kvmx_exit *exit, int *err);
+void kvmx_get_debugregs(struct kvmx_vcpu *vcpu, struct kvm_debugregs *d);
+int kvmx_set_debugregs(struct kvmx_vcpu *vcpu, const struct kvm_debugregs *d);
+
+/* arch/x86/kvm/insn_exits.c */
+u64 kvmx_exit_hypercall_mask(void);
+long kvmx_enable_exit_hypercall(struct kvmx_vm *vm, u64 mask);
+bool kvmx_guest_64bit(struct kvmx_vcpu *vcpu);
+int kvmx_guest_cpl(struct kvmx_vcpu *vcpu);
+enum kvmx_resume kvmx_exit_hypercall(struct kvmx_vcpu *vcpu,
+				     const struct kvmx_exit *exit, int *err);
+void kvmx_complete_hypercall_exit(struct kvmx_vcpu *vcpu);
+enum kvmx_resume kvmx_exit_skip(struct kvmx_vcpu *vcpu,
+				const struct kvmx_exit *exit, int *err);
+enum kvmx_resume kvmx_exit_rdpmc(struct kvmx_vcpu *vcpu,
+				 const struct kvmx_exit *exit, int *err);
+
+/* arch/x86/kvm/xsave.c */
+u64 kvmx_supported_xcr0(void);
+void kvmx_xsave_init(void);
+enum kvmx_resume kvmx_exit_xsetbv(struct kvmx_vcpu *vcpu,
+				  const struct kvmx_exit *exit, int *err);
+bool kvmx_load_guest_xcr0(struct kvmx_vcpu *vcpu);
+void kvmx_put_guest_xcr0(void);
+void kvmx_get_xcrs(struct kvmx_vcpu *vcpu, struct kvm_xcrs *x);
+int kvmx_set_xcrs(struct kvmx_vcpu *vcpu, const struct kvm_xcrs *x);
+int kvmx_xsave2_size(void);
+long kvmx_get_xsave(struct kvmx_vcpu *vcpu, void __user *argp,
+		    unsigned int size);
+long kvmx_set_xsave(struct kvmx_vcpu *vcpu, void __user *argp);
+void kvmx_get_fpu(struct kvmx_vcpu *vcpu, struct kvm_fpu *fpu);
+int kvmx_set_fpu(struct kvmx_vcpu *vcpu, const struct kvm_fpu *fpu);
+
+/* arch/x86/kvm/vcpu_ioctl.c, vm_ioctl.c */
+long kvmx_arch_vcpu_ioctl(struct kvmx_vcpu *vcpu, unsigned int ioctl,
+			  void __user *argp);
+long kvmx_vm_enable_cap(struct kvmx_vm *vm, void __user *argp);
 
 /* arch/x86/kvm/cpuid.c */
 #define KVMX_MAX_CPUID_ENTRIES	256
@@ -80,6 +157,17 @@ void kvmx_get_regs(struct kvmx_vcpu *vcpu, struct kvm_regs *regs);
 void kvmx_set_regs(struct kvmx_vcpu *vcpu, const struct kvm_regs *regs);
 void kvmx_get_sregs(struct kvmx_vcpu *vcpu, struct kvm_sregs *sregs);
 int kvmx_set_sregs(struct kvmx_vcpu *vcpu, const struct kvm_sregs *sregs);
+void kvmx_get_sregs2(struct kvmx_vcpu *vcpu, struct kvm_sregs2 *s2);
+int kvmx_set_sregs2(struct kvmx_vcpu *vcpu, const struct kvm_sregs2 *s2);
+u64 kvmx_efer_allowed(struct kvmx_vcpu *vcpu);
+
+/* arch/x86/kvm/guest_paging.c */
+int kvmx_read_guest(struct kvmx_vm *vm, u64 gpa, void *buf, size_t len);
+bool kvmx_guest_pae_paging(struct kvmx_vcpu *vcpu);
+void kvmx_get_pdptrs(struct kvmx_vcpu *vcpu, u64 *pdptrs);
+void kvmx_set_pdptrs(struct kvmx_vcpu *vcpu, const u64 *pdptrs);
+void kvmx_load_pdptrs(struct kvmx_vcpu *vcpu);
+int kvmx_translate(struct kvmx_vcpu *vcpu, struct kvm_translation *tr);
 
 /* arch/x86/kvm/run.c */
 int kvmx_vcpu_run(struct kvmx_vcpu *vcpu);

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The guest's own paging, as far as the core needs to read it: guest
+ * physical memory by copying from the memslots' user mappings, the PAE
+ * PDPTEs (SDM Vol. 3A 4.4.1), and a walk of the guest's page tables for
+ * KVM_TRANSLATE in every paging mode (32-bit, PAE, 4- and 5-level).
+ */
+#include <linux/mm.h>
+#include <linux/uaccess.h>
+#include <asm/processor-flags.h>
+#include <kvmx/core_private.h>
+
+#define KVMX_PTE_P	BIT_ULL(0)
+#define KVMX_PTE_PS	BIT_ULL(7)
+
+/* Copy guest-physical memory; -EFAULT where no memslot backs it. */
+int kvmx_read_guest(struct kvmx_vm *vm, u64 gpa, void *buf, size_t len)
+{
+	int r = 0;
+
+	down_read(&vm->mmu_lock);
+	while (len) {
+		struct kvmx_memslot *slot = kvmx_gfn_to_memslot(vm,
+							gpa >> PAGE_SHIFT);
+		size_t off = offset_in_page(gpa);
+		size_t n = min_t(size_t, len, PAGE_SIZE - off);
+		unsigned long hva;
+
+		if (!slot) {
+			r = -EFAULT;
+			break;
+		}
+		hva = slot->userspace_addr +
+		      (((gpa >> PAGE_SHIFT) - slot->base_gfn) << PAGE_SHIFT) + off;
+		if (copy_from_user(buf, (const void __user *)hva, n)) {
+			r = -EFAULT;
+			break;
+		}
+		gpa += n;
+		buf += n;
+		len -= n;
+	}
+	up_read(&vm->mmu_lock);
+	return r;
+}
+
+static bool kvmx_pae_paging(u64 cr0, u64 cr4, u64 efer)
+{
+	return (cr0 & X86_CR0_PG) && (cr4 & X86_CR4_PAE) && !(efer & EFER_LMA);
+}
+
+bool kvmx_guest_pae_paging(struct kvmx_vcpu *vcpu)
+{
+	const struct kvmx_backend *b = kvmx_backend;
+
+	return kvmx_pae_paging(b->get_cr(vcpu, 0), b->get_cr(vcpu, 4),
+			       b->get_efer(vcpu));
+}
+
+void kvmx_get_pdptrs(struct kvmx_vcpu *vcpu, u64 *pdptrs)
+{
+	if (kvmx_backend->get_pdptrs)
+		kvmx_backend->get_pdptrs(vcpu, pdptrs);
+	else
+		memcpy(pdptrs, vcpu->pdptrs, sizeof(vcpu->pdptrs));
+}
+
+void kvmx_set_pdptrs(struct kvmx_vcpu *vcpu, const u64 *pdptrs)
+{
+	memcpy(vcpu->pdptrs, pdptrs, sizeof(vcpu->pdptrs));
+	if (kvmx_backend->set_pdptrs)
+		kvmx_backend->set_pdptrs(vcpu, pdptrs);
+}
+
+/*
+ * What MOV to CR3 does in PAE mode: load the four PDPTEs from the 32-byte
+ * aligned table CR3 points at.  Unreadable memory leaves them zero (not
+ * present), so the guest faults rather than the host.
+ */
+void kvmx_load_pdptrs(struct kvmx_vcpu *vcpu)
+{
+	u64 pdptrs[4] = { };
+	u64 cr3 = kvmx_backend->get_cr(vcpu, 3);
+
+	if (kvmx_read_guest(vcpu->vm, cr3 & 0xffffffe0ULL, pdptrs,
+			    sizeof(pdptrs)))
+		memset(pdptrs, 0, sizeof(pdptrs));
+	kvmx_set_pdptrs(vcpu, pdptrs);
+}
+
+static int kvmx_read_pte(struct kvmx_vcpu *vcpu, u64 gpa, u64 *pte,
+			 bool wide)
+{
+	u32 pte32;
+
+	if (wide)
+		return kvmx_read_guest(vcpu->vm, gpa, pte, sizeof(*pte));
+	if (kvmx_read_guest(vcpu->vm, gpa, &pte32, sizeof(pte32)))
+		return -EFAULT;
+	*pte = pte32;
+	return 0;
+}
+
+/*
+ * Linear to guest-physical as the guest's page tables say (SDM Vol. 3A
+ * 4.3-4.5), presence only: KVM_TRANSLATE asks as a supervisor with no
+ * access rights to check, as in-tree does.  Returns false if not mapped.
+ */
+static bool kvmx_walk(struct kvmx_vcpu *vcpu, u64 la, u64 *gpa)
+{
+	const struct kvmx_backend *b = kvmx_backend;
+	u64 cr0 = b->get_cr(vcpu, 0), cr4 = b->get_cr(vcpu, 4);
+	u64 efer = b->get_efer(vcpu);
+	u64 addr_mask = GENMASK_ULL(51, 12), table, pte;
+	int level, bits = 9;
+	bool wide = true;
+
+	if (!(cr0 & X86_CR0_PG)) {
+		*gpa = (u32)la;
+		return true;
+	}
+	table = b->get_cr(vcpu, 3);
+	if (efer & EFER_LMA) {
+		level = (cr4 & X86_CR4_LA57) ? 5 : 4;
+	} else if (cr4 & X86_CR4_PAE) {
+		u64 pdptrs[4];
+
+		la = (u32)la;
+		kvmx_get_pdptrs(vcpu, pdptrs);
+		pte = pdptrs[(la >> 30) & 3];
+		if (!(pte & KVMX_PTE_P))
+			return false;
+		table = pte;
+		level = 2;
+	} else {
+		la = (u32)la;
+		level = 2;
+		bits = 10;
+		wide = false;
+		addr_mask = GENMASK_ULL(31, 12);
+	}
+
+	for (; level >= 1; level--) {
+		int shift = 12 + bits * (level - 1);
+		u64 idx = (la >> shift) & ((1ULL << bits) - 1);
+
+		if (kvmx_read_pte(vcpu, (table & addr_mask) +
+				  idx * (wide ? 8 : 4), &pte, wide))
+			return false;
+		if (!(pte & KVMX_PTE_P))
+			return false;
+		/* large pages: 4 MiB (32-bit with CR4.PSE), 2 MiB, 1 GiB */
+		if (level > 1 && (pte & KVMX_PTE_PS) &&
+		    (wide || (cr4 & X86_CR4_PSE))) {
+			u64 page_mask = (1ULL << shift) - 1;
+			u64 base = pte & addr_mask & ~page_mask;
+
+			/* PSE-36: 4 MiB pages keep bits 39:32 in 20:13 */
+			if (!wide)
+				base = (pte & 0xffc00000ULL) |
+				       ((pte & 0x1fe000ULL) << 19);
+			*gpa = base | (la & page_mask);
+			return true;
+		}
+		table = pte;
+	}
+	*gpa = (table & addr_mask) | (la & 0xfff);
+	return true;
+}
+
+int kvmx_translate(struct kvmx_vcpu *vcpu, struct kvm_translation *tr)
+{
+	u64 gpa = 0;
+
+	tr->valid = kvmx_walk(vcpu, tr->linear_address, &gpa);
+	tr->physical_address = tr->valid ? gpa : ~0ULL;
+	tr->writeable = 1;
+	tr->usermode = 0;
+	return 0;
+}
