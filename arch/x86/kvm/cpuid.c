@@ -8,6 +8,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/processor.h>
+#include <asm/processor-flags.h>
 #include <kvmx/core_private.h>
 
 const struct kvm_cpuid_entry2 *kvmx_find_cpuid(struct kvmx_vcpu *vcpu,
@@ -109,40 +110,85 @@ long kvmx_get_cpuid2(struct kvmx_vcpu *vcpu, void __user *argp)
 }
 
 /*
+ * Bits that follow the guest's state rather than the table, as on
+ * hardware: CPUID.1:ECX.OSXSAVE mirrors CR4.OSXSAVE (SDM Vol. 2A, CPUID),
+ * and CPUID.(0xD,0):EBX is the save-area size for the XCR0 now enabled.
+ */
+void kvmx_cpuid_dynamic_bits(struct kvmx_vcpu *vcpu, u32 function, u32 index,
+			     u64 *regs)
+{
+	if (function == 1) {
+		regs[KVMX_REG_RCX] &= ~(u64)BIT(27);
+		if ((regs[KVMX_REG_RCX] & BIT(26)) &&
+		    (kvmx_backend->get_cr(vcpu, 4) & X86_CR4_OSXSAVE))
+			regs[KVMX_REG_RCX] |= BIT(27);
+	} else if (function == 0xd && index == 0) {
+		u32 size = 576, i;
+
+		for (i = 2; i < 64; i++) {
+			const struct kvm_cpuid_entry2 *c;
+
+			if (!(vcpu->xcr0 & BIT_ULL(i)))
+				continue;
+			c = kvmx_find_cpuid(vcpu, 0xd, i);
+			if (c)
+				size = max(size, c->eax + c->ebx);
+		}
+		regs[KVMX_REG_RBX] = size;
+	}
+}
+
+/*
  * KVM_GET_SUPPORTED_CPUID: the host's CPUID, filtered down to what a kvmx
- * guest can really use today.  A feature is offered only when its
- * instructions run natively and correctly in the guest without help kvmx
- * does not give yet: no XSAVE/AVX (XCR0 is not switched), no MSR-based
- * features (RDMSR/WRMSR exit unhandled), no LAPIC/x2APIC, no SYSCALL or
- * SYSENTER (their MSRs), no RDTSCP/RDPID (TSC_AUX), no PKU, no nested VMX
- * or SVM.  Bit numbers: SDM Vol. 2A, CPUID; APM Vol. 3, Appendix E.
+ * guest can really use.  A feature is offered only when its instructions
+ * run natively and correctly in the guest, or kvmx emulates what they
+ * need (MSRs, XCR0 switching, TSC_AUX).  Not offered yet: the LAPIC and
+ * x2APIC (in-kernel LAPIC issue), PKU (PKRU is not switched), XSAVES (no
+ * IA32_XSS), AMX, nested VMX/SVM, a PMU.  Bit numbers: SDM Vol. 2A,
+ * CPUID; APM Vol. 3, Appendix E.
  */
 #define KVMX_CPUID_1_ECX	(BIT(0) /* SSE3 */ | BIT(1) /* PCLMULQDQ */ | \
-				 BIT(9) /* SSSE3 */ | BIT(13) /* CX16 */ | \
+				 BIT(9) /* SSSE3 */ | BIT(12) /* FMA */ | \
+				 BIT(13) /* CX16 */ | \
 				 BIT(17) /* PCID */ | BIT(19) /* SSE4.1 */ | \
 				 BIT(20) /* SSE4.2 */ | BIT(22) /* MOVBE */ | \
 				 BIT(23) /* POPCNT */ | BIT(25) /* AES */ | \
-				 BIT(30) /* RDRAND */)
+				 BIT(26) /* XSAVE */ | BIT(28) /* AVX */ | \
+				 BIT(29) /* F16C */ | BIT(30) /* RDRAND */)
 #define KVMX_CPUID_1_ECX_HYPERVISOR BIT(31)
 #define KVMX_CPUID_1_EDX	(BIT(0) /* FPU */ | BIT(1) /* VME */ | \
 				 BIT(2) /* DE */ | BIT(3) /* PSE */ | \
-				 BIT(4) /* TSC */ | BIT(6) /* PAE */ | \
-				 BIT(8) /* CX8 */ | BIT(13) /* PGE */ | \
-				 BIT(15) /* CMOV */ | BIT(17) /* PSE36 */ | \
+				 BIT(4) /* TSC */ | BIT(5) /* MSR */ | \
+				 BIT(6) /* PAE */ | BIT(7) /* MCE */ | \
+				 BIT(8) /* CX8 */ | BIT(11) /* SEP */ | \
+				 BIT(12) /* MTRR */ | BIT(13) /* PGE */ | \
+				 BIT(14) /* MCA */ | BIT(15) /* CMOV */ | \
+				 BIT(16) /* PAT */ | BIT(17) /* PSE36 */ | \
 				 BIT(19) /* CLFSH */ | BIT(23) /* MMX */ | \
 				 BIT(24) /* FXSR */ | BIT(25) /* SSE */ | \
 				 BIT(26) /* SSE2 */)
 /* EBX bits 15:8 are the CLFLUSH line size; APIC ids are not the host's */
 #define KVMX_CPUID_1_EBX	GENMASK(15, 8)
-#define KVMX_CPUID_7_EBX	(BIT(0) /* FSGSBASE */ | BIT(3) /* BMI1 */ | \
+#define KVMX_CPUID_7_EBX	(BIT(0) /* FSGSBASE */ | BIT(1) /* TSC_ADJUST */ | \
+				 BIT(3) /* BMI1 */ | BIT(5) /* AVX2 */ | \
 				 BIT(7) /* SMEP */ | BIT(8) /* BMI2 */ | \
-				 BIT(9) /* ERMS */ | BIT(19) /* ADX */ | \
+				 BIT(9) /* ERMS */ | BIT(10) /* INVPCID */ | \
+				 BIT(18) /* RDSEED */ | BIT(19) /* ADX */ | \
 				 BIT(20) /* SMAP */ | BIT(23) /* CLFLUSHOPT */ | \
 				 BIT(29) /* SHA */)
+#define KVMX_CPUID_7_ECX	(BIT(2) /* UMIP */ | BIT(16) /* LA57 */ | \
+				 BIT(22) /* RDPID */)
+#define KVMX_CPUID_7_EDX	(BIT(26) /* IBRS/IBPB */ | BIT(27) /* STIBP */ | \
+				 BIT(31) /* SSBD */)
+/* leaf 0xD subleaf 1: XSAVEOPT, XSAVEC, XGETBV with ECX=1 (no XSAVES) */
+#define KVMX_CPUID_D1_EAX	(BIT(0) | BIT(1) | BIT(2))
 #define KVMX_CPUID_EXT1_ECX	(BIT(0) /* LAHF_LM */ | BIT(5) /* ABM */ | \
 				 BIT(6) /* SSE4A */ | BIT(8) /* PREFETCHW */)
-#define KVMX_CPUID_EXT1_EDX	(BIT(20) /* NX */ | BIT(26) /* 1G pages */ | \
+#define KVMX_CPUID_EXT1_EDX	(BIT(11) /* SYSCALL */ | BIT(20) /* NX */ | \
+				 BIT(26) /* 1G pages */ | BIT(27) /* RDTSCP */ | \
 				 BIT(29) /* LM */)
+#define KVMX_CPUID_EXT8_EBX	(BIT(12) /* IBPB */ | BIT(14) /* IBRS */ | \
+				 BIT(15) /* STIBP */ | BIT(24) /* SSBD */)
 
 /* The hypervisor leaves of the KVM paravirt ABI: signature, no features. */
 #define KVMX_CPUID_SIGNATURE	0x40000000
@@ -171,9 +217,48 @@ static struct kvm_cpuid_entry2 *kvmx_add_leaf(struct kvmx_cpuid_builder *b,
 	return e;
 }
 
+/*
+ * Leaf 0xD (SDM Vol. 1 13.2): subleaf 0 names the XCR0 bits kvmx
+ * switches and the save-area sizes, subleaf 1 the XSAVE variants, and
+ * one subleaf per state component gives its size and offset.
+ */
+static int kvmx_add_xsave_leaves(struct kvmx_cpuid_builder *b)
+{
+	u64 xcr0 = kvmx_supported_xcr0();
+	struct kvm_cpuid_entry2 *e;
+	u32 i, size = 0;
+
+	e = kvmx_add_leaf(b, 0xd, 0, true);
+	if (!e)
+		return -E2BIG;
+	e->eax = (u32)xcr0;
+	e->edx = xcr0 >> 32;
+	e = kvmx_add_leaf(b, 0xd, 1, true);
+	if (!e)
+		return -E2BIG;
+	e->eax &= KVMX_CPUID_D1_EAX;
+	e->ebx = e->ecx = e->edx = 0;
+	for (i = 2; i < 64; i++) {
+		if (!(xcr0 & BIT_ULL(i)))
+			continue;
+		e = kvmx_add_leaf(b, 0xd, i, true);
+		if (!e)
+			return -E2BIG;
+		size = max(size, e->eax + e->ebx);
+		e->edx = 0;
+	}
+	/* EBX/ECX of subleaf 0: the area for the enabled / all features */
+	e = &b->e[b->nent - 1];
+	while (e->function != 0xd || e->index != 0)
+		e--;
+	e->ebx = max_t(u32, size, 576);	/* legacy area + header */
+	e->ecx = e->ebx;
+	return 0;
+}
+
 static int kvmx_build_supported(struct kvmx_cpuid_builder *b)
 {
-	u32 max_basic = min_t(u32, cpuid_eax(0), 7);
+	u32 max_basic = min_t(u32, cpuid_eax(0), 0xd);
 	u32 max_ext = min_t(u32, cpuid_eax(0x80000000), 0x80000008);
 	struct kvm_cpuid_entry2 *e;
 	u32 f;
@@ -182,6 +267,7 @@ static int kvmx_build_supported(struct kvmx_cpuid_builder *b)
 	if (!e)
 		return -E2BIG;
 	e->eax = max_basic;
+	/* leaves 2-6 (caches, monitor, power) are the VMM's to fill */
 
 	e = kvmx_add_leaf(b, 1, 0, false);
 	if (!e)
@@ -196,8 +282,15 @@ static int kvmx_build_supported(struct kvmx_cpuid_builder *b)
 			return -E2BIG;
 		e->eax = 0;	/* no subleaves beyond 0 */
 		e->ebx &= KVMX_CPUID_7_EBX;
-		e->ecx = 0;
-		e->edx = 0;
+		/* 5-level guest paging needs a host CPU that has it */
+		e->ecx &= KVMX_CPUID_7_ECX;
+		e->edx &= KVMX_CPUID_7_EDX;
+	}
+	if (max_basic >= 0xd && kvmx_supported_xcr0()) {
+		int r = kvmx_add_xsave_leaves(b);
+
+		if (r)
+			return r;
 	}
 
 	e = kvmx_add_leaf(b, KVMX_CPUID_SIGNATURE, 0, false);
@@ -233,7 +326,8 @@ static int kvmx_build_supported(struct kvmx_cpuid_builder *b)
 		if (!e)
 			return -E2BIG;
 		e->eax &= GENMASK(15, 0);	/* physical/linear widths */
-		e->ebx = e->ecx = e->edx = 0;
+		e->ebx &= KVMX_CPUID_EXT8_EBX;
+		e->ecx = e->edx = 0;
 	}
 	return 0;
 }

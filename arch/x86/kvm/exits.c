@@ -185,6 +185,8 @@ static enum kvmx_resume kvmx_exit_cpuid(struct kvmx_vcpu *vcpu,
 	r[KVMX_REG_RBX] = e ? e->ebx : 0;
 	r[KVMX_REG_RCX] = e ? e->ecx : 0;
 	r[KVMX_REG_RDX] = e ? e->edx : 0;
+	if (e)
+		kvmx_cpuid_dynamic_bits(vcpu, e->function, e->index, r);
 	kvmx_skip_insn(vcpu, exit->insn_len);
 	return KVMX_RESUME_GUEST;
 }

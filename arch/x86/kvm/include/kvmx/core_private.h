@@ -145,6 +145,8 @@ long kvmx_get_supported_cpuid(void __user *argp);
 const struct kvm_cpuid_entry2 *kvmx_find_cpuid(struct kvmx_vcpu *vcpu,
 					       u32 function, u32 index);
 bool kvmx_guest_has(struct kvmx_vcpu *vcpu, u32 function, int reg, int bit);
+void kvmx_cpuid_dynamic_bits(struct kvmx_vcpu *vcpu, u32 function, u32 index,
+			     u64 *regs);
 enum { KVMX_CPUID_EAX, KVMX_CPUID_EBX, KVMX_CPUID_ECX, KVMX_CPUID_EDX };
 
 /* virt/kvm/vcpu.c: KVM_SET_SIGNAL_MASK */
