@@ -6,6 +6,8 @@
 #   make check      everything: build checks, unit tests, selftests on the
 #                   emulated SVM and VMX hosts (see tools/testing/check.mk)
 #   make check-ref  the same selftests against the distro's own KVM
+#   make bench      exit-cost benchmark, kvmx vs the distro's KVM
+#                   (see tools/testing/bench.mk; not part of make check)
 #
 # KDIR defaults to the newest Debian linux-headers-*-amd64 tree installed,
 # which is also the kernel the emulated hosts boot.
@@ -26,3 +28,4 @@ clean:
 	$(MAKE) -C $(KDIR) M=$(TOP) clean
 
 -include $(TOP)/tools/testing/check.mk
+-include $(TOP)/tools/testing/bench.mk

@@ -43,6 +43,11 @@ usage: $0 [options] [TEST...]
   --mem MB             emulated memory (default: 2048 svm, 1024 vmx)
   --append ARGS        more kernel command line
   --modparam 'MOD ARGS'  insmod arguments for module MOD (e.g. 'kvm-amd nested=0')
+  --stage-alt          also put the other module set (the distro's KVM, or kvmx's
+                       with --ref) in /kvmx/alt, not loaded, for programs that
+                       swap module sets (the benchmark)
+  --icount             QEMU: -icount shift=0,sleep=off (the guest's clock and TSC
+                       count executed instructions); Bochs' clock already does
   --out DIR            output directory (default: $TOP/build/rig/HOST-MODE-KVER)
   -v, --verbose        also show the serial console as it runs
   -h, --help           this text
@@ -54,6 +59,7 @@ note() { echo "rig: $*" >&2; }
 
 host=svm mode=ours kdir= moddir=$TOP list= timeout= outer= cpus= mem=
 append= out= verbose=0 accel=${RIG_QEMU_ACCEL:-tcg,thread=single}
+stage_alt=0 icount=0
 declare -a tests=() test_limits=() modparams=() name_bases=()
 
 while [ $# -gt 0 ]; do
@@ -70,6 +76,8 @@ while [ $# -gt 0 ]; do
 	--mem) mem=${2:?}; shift ;;
 	--append) append=${2:?}; shift ;;
 	--modparam) modparams+=("${2:?}"); shift ;;
+	--stage-alt) stage_alt=1 ;;
+	--icount) icount=1 ;;
 	--out) out=${2:?}; shift ;;
 	-v|--verbose) verbose=1 ;;
 	-h|--help) usage; exit 0 ;;
@@ -146,39 +154,57 @@ find_module() {
 	echo "$libmod/${p%:}"
 }
 
-# Copy a module into the initramfs, decompressed (busybox insmod takes
-# plain ELF only), after its dependencies; append it to the load list.
-add_module() {
-	local path=$1 base dest dep args m
-	base=$(basename "$path")
-	base=${base%.xz}; base=${base%.zst}; base=${base%.gz}
-	[ -z "${mod_done[$base]:-}" ] || return 0
-	mod_done[$base]=1
-	dest=$stage/kvmx/modules/$base
-	case $path in
-	*.xz) xz -dc "$path" >"$dest" ;;
-	*.zst) zstd -qdc "$path" >"$dest" ;;
-	*.gz) gzip -dc "$path" >"$dest" ;;
-	*) cp "$path" "$dest" ;;
+# unpack_module SRC DEST: decompressed (busybox insmod takes plain ELF only).
+unpack_module() {
+	case $1 in
+	*.xz) xz -dc "$1" >"$2" ;;
+	*.zst) zstd -qdc "$1" >"$2" ;;
+	*.gz) gzip -dc "$1" >"$2" ;;
+	*) cp "$1" "$2" ;;
 	esac
-	for dep in $(modinfo -F depends "$dest" | tr ',' ' '); do
-		m=$(find_module "$dep") || die "module $base needs $dep, which is nowhere"
-		add_module "$m"
-	done
-	args=
-	for m in "${modparams[@]}"; do
-		[ "${m%% *}" = "${base%.ko}" ] && args=${m#* }
-	done
-	printf '%s %s\n' "$base" "$args" >>"$load_list"
 }
 
-if [ "$mode" = ours ]; then
+# module_args FILE: the --modparam arguments for module file FILE (x.ko).
+module_args() {
+	local m args=
+	for m in "${modparams[@]}"; do
+		[ "${m%% *}" = "${1%.ko}" ] && args=${m#* }
+	done
+	echo "$args"
+}
+
+# add_module PATH [DIR MODE]: copy a module into the initramfs, decompressed,
+# as DIR/modules/NAME (default DIR: /kvmx, the set loaded at boot), after
+# its dependencies (looked up as find_module does in MODE, default $mode);
+# append it to DIR/load.list.
+add_module() {
+	local path=$1 dir=${2:-$stage/kvmx} set_mode=${3:-$mode} base dest dep m
+	base=$(basename "$path")
+	base=${base%.xz}; base=${base%.zst}; base=${base%.gz}
+	[ -z "${mod_done[$dir/$base]:-}" ] || return 0
+	mod_done[$dir/$base]=1
+	dest=$dir/modules/$base
+	unpack_module "$path" "$dest"
+	for dep in $(modinfo -F depends "$dest" | tr ',' ' '); do
+		m=$(mode=$set_mode find_module "$dep") || die "module $base needs $dep, which is nowhere"
+		add_module "$m" "$dir" "$set_mode"
+	done
+	printf '%s %s\n' "$base" "$(module_args "$base")" >>"$dir/load.list"
+}
+
+# kvmx's modules must be there, built for the kernel the host boots.
+check_our_modules() {
+	local m magic
 	for m in kvm "$vendor_ko"; do
 		[ -e "$moddir/$m.ko" ] || die "no $moddir/$m.ko: build the modules first (make KDIR=$kdir)"
 		magic=$(modinfo -F vermagic "$moddir/$m.ko" | awk '{print $1}')
 		[ "$magic" = "$kver" ] ||
 			die "$moddir/$m.ko was built for $magic, not $kver: make clean; make KDIR=$kdir"
 	done
+}
+
+if [ "$mode" = ours ]; then
+	check_our_modules
 	vendor_path=$moddir/$vendor_ko.ko
 else
 	vendor_path=$(find_module "$vendor_ko") || die "no $vendor_ko in $libmod"
@@ -198,16 +224,31 @@ else
 fi
 if [ -n "$other_path" ]; then
 	mkdir -p "$stage/kvmx/extra"
-	case $other_path in
-	*.xz) xz -dc "$other_path" >"$stage/kvmx/extra/$other_ko.ko" ;;
-	*.zst) zstd -qdc "$other_path" >"$stage/kvmx/extra/$other_ko.ko" ;;
-	*.gz) gzip -dc "$other_path" >"$stage/kvmx/extra/$other_ko.ko" ;;
-	*) cp "$other_path" "$stage/kvmx/extra/$other_ko.ko" ;;
-	esac
+	unpack_module "$other_path" "$stage/kvmx/extra/$other_ko.ko"
 	for dep in $(modinfo -F depends "$stage/kvmx/extra/$other_ko.ko" | tr ',' ' '); do
 		m=$(find_module "$dep") || die "module $other_ko needs $dep, which is nowhere"
 		add_module "$m"
 	done
+fi
+
+# The other set, not loaded (--stage-alt): the distro's KVM, or with
+# --ref kvmx's, in /kvmx/alt/modules with its load order (dependencies
+# first) in /kvmx/alt/load.list, in the format of /kvmx/load.list.  A
+# program may unload the set the rig loaded and load this one
+# (tools/testing/bench); modules the two sets share are staged in both.
+alt_mode=
+if [ "$stage_alt" = 1 ]; then
+	if [ "$mode" = ours ]; then
+		alt_mode=ref
+		m=$(mode=ref find_module "$vendor_ko") || die "no $vendor_ko in $libmod"
+	else
+		alt_mode=ours
+		check_our_modules
+		m=$moddir/$vendor_ko.ko
+	fi
+	mkdir -p "$stage/kvmx/alt/modules"
+	: >"$stage/kvmx/alt/load.list"
+	add_module "$m" "$stage/kvmx/alt" "$alt_mode"
 fi
 
 # ---- busybox, tests, libraries -----------------------------------------
@@ -271,6 +312,7 @@ RIG_MODE=$mode
 RIG_VENDOR=$vendor
 RIG_UNLOAD="$unload"
 RIG_UNLOAD_TIMEOUT=60
+RIG_ALT_MODE=$alt_mode
 EOF
 
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) | gzip -1 >"$out/initrd.gz"
@@ -291,6 +333,9 @@ if [ "$host" = svm ]; then
 	emu=(qemu-system-x86_64 -accel "$accel" -cpu max -m "$mem" -smp "$cpus"
 	     -nographic -no-reboot -kernel "$kernel" -initrd "$out/initrd.gz"
 	     -append "$cmdline" -monitor "pipe:$out/monitor")
+	# Guest time = instructions executed (1 ns each), whatever this
+	# machine's load: what the benchmark's TSC figures are counted in.
+	[ "$icount" = 0 ] || emu+=(-icount shift=0,sleep=off)
 	emu_out=$serial
 else
 	# Bochs: no direct kernel boot, so an isolinux CD.  Its debugger waits

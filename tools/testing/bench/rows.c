@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The benchmark's rows: what each one runs and how it is timed.
+ *
+ * Exits handled in the kernel (CPUID, hypercall, RDMSR) are timed by the
+ * guest itself (guest.c) and reported through ucalls.  The two rows that
+ * go through userspace, a port write completed by the VMM and a KVM_RUN
+ * that returns at once (immediate_exit), are timed here with the host's
+ * TSC and CLOCK_MONOTONIC around the loop of ioctls.
+ *
+ * A row never aborts the benchmark: each runs in a child process (main.c)
+ * and anything unexpected (an ioctl error, an exit that is not the one
+ * wanted, a guest assertion or exception) ends the row with a reason.
+ */
+#include <stdarg.h>
+#include <time.h>
+
+#include "kvm_util.h"
+#include "bench.h"
+
+static void row_fail(struct bench_result *res, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(res->err, sizeof(res->err), fmt, ap);
+	va_end(ap);
+}
+
+/* Why the vCPU stopped, when it is not what the row expects. */
+static void row_fail_exit(struct bench_result *res, struct kvm_vcpu *vcpu,
+			  const char *what)
+{
+	struct kvm_run *run = vcpu->run;
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_INTERNAL_ERROR:
+		if (run->internal.suberror ==
+		    KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON &&
+		    run->internal.ndata > 0) {
+			/* data[0]: the hardware's exit reason / exit code */
+			row_fail(res, "%s: KVM_EXIT_INTERNAL_ERROR, unexpected hardware exit 0x%llx",
+				 what, run->internal.data[0]);
+			break;
+		}
+		row_fail(res, "%s: KVM_EXIT_INTERNAL_ERROR, suberror %u, data 0x%llx 0x%llx",
+			 what, run->internal.suberror,
+			 run->internal.ndata > 0 ? run->internal.data[0] : 0ULL,
+			 run->internal.ndata > 1 ? run->internal.data[1] : 0ULL);
+		break;
+	case KVM_EXIT_IO:
+		row_fail(res, "%s: KVM_EXIT_IO %s port 0x%x size %u", what,
+			 run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in",
+			 run->io.port, run->io.size);
+		break;
+	case KVM_EXIT_FAIL_ENTRY:
+		row_fail(res, "%s: KVM_EXIT_FAIL_ENTRY, reason 0x%llx", what,
+			 run->fail_entry.hardware_entry_failure_reason);
+		break;
+	default:
+		row_fail(res, "%s: exit %s (%u)", what,
+			 exit_reason_str(run->exit_reason), run->exit_reason);
+	}
+}
+
+static bool run_ok(struct bench_result *res, struct kvm_vcpu *vcpu)
+{
+	if (__vcpu_run(vcpu) == 0)
+		return true;
+	row_fail(res, "KVM_RUN: %s", strerror(errno));
+	return false;
+}
+
+/* Rows timed by the guest: collect its SYNC ucalls, one per run. */
+static void run_guest_timed(const struct bench_cfg *cfg, enum bench_op op,
+			    struct bench_result *res)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm;
+	struct ucall uc;
+
+	vm = vm_create_guest(&vcpu, (void (*)(void))guest_bench);
+	vcpu_set_args(vcpu, 4, (uint64_t)op, cfg->iters, cfg->runs,
+		      cfg->warmup);
+	while (res->n < cfg->runs) {
+		if (!run_ok(res, vcpu))
+			break;
+		switch (get_ucall(vcpu, &uc)) {
+		case UCALL_SYNC:
+			res->cycles[res->n++] = uc.args[1];
+			continue;
+		case UCALL_PRINTF:
+			continue;
+		case UCALL_ASSERT:
+			row_fail(res, "guest check failed: %s", uc.msg);
+			break;
+		case UCALL_UNHANDLED:
+			row_fail(res, "guest exception, vector %lu, error code 0x%lx",
+				 uc.args[0], uc.args[1]);
+			break;
+		case UCALL_NONE:
+			row_fail_exit(res, vcpu, "unexpected exit");
+			break;
+		default:
+			row_fail(res, "unexpected ucall %s", ucall_name(uc.cmd));
+		}
+		break;
+	}
+	kvm_vm_free(vm);
+}
+
+static void row_cpuid(const struct bench_cfg *cfg, struct bench_result *res)
+{
+	run_guest_timed(cfg, OP_CPUID, res);
+}
+
+/* The vendor's own instruction: the other one is #UD, which KVM patches. */
+static void row_hypercall(const struct bench_cfg *cfg, struct bench_result *res)
+{
+	run_guest_timed(cfg, host_vendor() == VENDOR_AMD ? OP_VMMCALL : OP_VMCALL,
+			res);
+}
+
+static void row_rdmsr(const struct bench_cfg *cfg, struct bench_result *res)
+{
+	run_guest_timed(cfg, OP_RDMSR, res);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static bool is_pio_exit(struct kvm_vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+
+	return run->exit_reason == KVM_EXIT_IO &&
+	       run->io.direction == KVM_EXIT_IO_OUT &&
+	       run->io.port == BENCH_PIO_PORT && run->io.size == 1 &&
+	       run->io.count == 1;
+}
+
+/* KVM_RUNs that each must end in the guest's next OUT. */
+static bool pio_rounds(struct bench_result *res, struct kvm_vcpu *vcpu,
+		       uint64_t n)
+{
+	uint64_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!run_ok(res, vcpu))
+			return false;
+		if (!is_pio_exit(vcpu)) {
+			row_fail_exit(res, vcpu, "expected the guest's OUT");
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * KVM_RUNs with immediate_exit set: in-tree KVM returns EINTR without
+ * entering the guest and leaves exit_reason alone (api.rst,
+ * "immediate_exit").
+ */
+static bool immediate_exit_rounds(struct bench_result *res,
+				  struct kvm_vcpu *vcpu, uint64_t n)
+{
+	uint64_t i;
+
+	for (i = 0; i < n; i++) {
+		if (__vcpu_run(vcpu) == 0) {
+			row_fail_exit(res, vcpu,
+				      "KVM_RUN with immediate_exit entered the guest");
+			return false;
+		}
+		if (errno != EINTR) {
+			row_fail(res, "KVM_RUN with immediate_exit: %s, not EINTR",
+				 strerror(errno));
+			return false;
+		}
+	}
+	return true;
+}
+
+typedef bool (*rounds_fn)(struct bench_result *res, struct kvm_vcpu *vcpu,
+			  uint64_t n);
+
+/* Warm up, then time cfg->runs batches of cfg->iters rounds. */
+static void host_timed(const struct bench_cfg *cfg, struct bench_result *res,
+		       struct kvm_vcpu *vcpu, rounds_fn rounds)
+{
+	uint64_t c0, t0;
+
+	if (!rounds(res, vcpu, cfg->warmup))
+		return;
+	while (res->n < cfg->runs) {
+		t0 = now_ns();
+		c0 = bench_rdtsc();
+		if (!rounds(res, vcpu, cfg->iters))
+			return;
+		res->cycles[res->n] = bench_rdtsc() - c0;
+		res->ns[res->n] = now_ns() - t0;
+		res->n++;
+	}
+}
+
+/* A guest doing OUT to BENCH_PIO_PORT forever, run up to its first OUT. */
+static struct kvm_vm *pio_guest(struct bench_result *res,
+				struct kvm_vcpu **vcpu)
+{
+	struct kvm_vm *vm = vm_create_guest(vcpu, (void (*)(void))guest_bench);
+
+	vcpu_set_args(*vcpu, 4, (uint64_t)OP_PIO, 0UL, 0UL, 0UL);
+	pio_rounds(res, *vcpu, 1);
+	return vm;
+}
+
+static void row_pio(const struct bench_cfg *cfg, struct bench_result *res)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = pio_guest(res, &vcpu);
+
+	if (!res->err[0])
+		host_timed(cfg, res, vcpu, pio_rounds);
+	kvm_vm_free(vm);
+}
+
+/*
+ * The guest is first run to its first OUT so that the vCPU is fully set
+ * up (both KVMs do some work on the first KVM_RUN); the first
+ * immediate-exit KVM_RUN (warm-up) then also completes that OUT.
+ */
+static void row_immediate_exit(const struct bench_cfg *cfg,
+			       struct bench_result *res)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = pio_guest(res, &vcpu);
+
+	if (!res->err[0]) {
+		vcpu->run->immediate_exit = 1;
+		host_timed(cfg, res, vcpu, immediate_exit_rounds);
+	}
+	kvm_vm_free(vm);
+}
+
+const struct bench_row bench_rows[] = {
+	{ "cpuid", row_cpuid },
+	{ "hypercall", row_hypercall },
+	{ "rdmsr", row_rdmsr },
+	{ "pio", row_pio },
+	{ "immediate_exit", row_immediate_exit },
+};
+const unsigned int bench_nr_rows = ARRAY_SIZE(bench_rows);
