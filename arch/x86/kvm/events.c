@@ -120,6 +120,22 @@ void kvmx_events_before_entry(struct kvmx_vcpu *vcpu)
 		}
 		vcpu->nmi_window = vcpu->ev.nmi_pending != 0;
 	}
+	/*
+	 * An interrupt or NMI delivered now ends any shadow, and an NMI is
+	 * delivered only unblocked: VM entry insists on both (SDM Vol. 3C
+	 * 26.3.1.5), and a VMM may have set them together through
+	 * KVM_SET_VCPU_EVENTS.
+	 */
+	if (inj->type == KVMX_EVENT_EXTINT || inj->type == KVMX_EVENT_NMI) {
+		u32 drop = KVMX_BLOCK_STI | KVMX_BLOCK_MOV_SS |
+			   (inj->type == KVMX_EVENT_NMI ? KVMX_BLOCK_NMI : 0);
+		u32 now = kvmx_backend->get_interruptibility(vcpu);
+
+		if (now & drop)
+			kvmx_backend->set_interruptibility(vcpu, now & ~drop);
+		block &= ~drop;
+	}
+
 	/* the VMM's request_interrupt_window: exit when the guest can
 	 * take an interrupt (checked again after the exit) */
 	vcpu->irq_window = want_irq_window &&
