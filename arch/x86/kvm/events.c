@@ -90,8 +90,8 @@ static bool kvmx_irq_window_open(struct kvmx_vcpu *vcpu, u32 block)
 void kvmx_events_before_entry(struct kvmx_vcpu *vcpu)
 {
 	struct kvmx_event *inj = &vcpu->inject;
-	u32 block = 0;
 	bool want_irq_window = READ_ONCE(vcpu->run->request_interrupt_window);
+	u32 block;
 
 	inj->type = KVMX_EVENT_NONE;
 	vcpu->nmi_window = false;
@@ -106,10 +106,8 @@ void kvmx_events_before_entry(struct kvmx_vcpu *vcpu)
 		*inj = vcpu->ev.interrupt;
 	}
 
-	if (vcpu->ev.nmi_pending || want_irq_window)
-		block = kvmx_backend->get_interruptibility(vcpu);
-
 	if (vcpu->ev.nmi_pending) {
+		block = kvmx_backend->get_interruptibility(vcpu);
 		if (inj->type == KVMX_EVENT_NONE &&
 		    !(block & (KVMX_BLOCK_NMI | KVMX_BLOCK_STI |
 			       KVMX_BLOCK_MOV_SS))) {
@@ -133,14 +131,16 @@ void kvmx_events_before_entry(struct kvmx_vcpu *vcpu)
 
 		if (now & drop)
 			kvmx_backend->set_interruptibility(vcpu, now & ~drop);
-		block &= ~drop;
 	}
 
-	/* the VMM's request_interrupt_window: exit when the guest can
-	 * take an interrupt (checked again after the exit) */
-	vcpu->irq_window = want_irq_window &&
-			   !(inj->type == KVMX_EVENT_NONE &&
-			     kvmx_irq_window_open(vcpu, block));
+	/*
+	 * The VMM's request_interrupt_window: exit when the guest can take
+	 * an interrupt (kvmx_stop_after_exit() then reports it).  Asked of
+	 * the backend even when the window is open already: the exit then
+	 * comes before the first guest instruction, as in-tree, where the
+	 * check is made only after an exit.
+	 */
+	vcpu->irq_window = want_irq_window;
 }
 
 /* Store an event whose delivery an exit cut short, to inject it again. */
@@ -199,6 +199,22 @@ bool kvmx_ready_for_interrupt(struct kvmx_vcpu *vcpu)
 				    kvmx_backend->get_interruptibility(vcpu));
 }
 
+/*
+ * request_interrupt_window with the window open and nothing else to
+ * deliver: KVM_RUN reports KVM_EXIT_IRQ_WINDOW_OPEN before any guest
+ * instruction runs.  In-tree enters the guest and takes the window exit
+ * at once; the guest sees no difference, and SVM's virtual-interrupt
+ * window need not be trusted to open on the very first instruction
+ * (QEMU's emulated SVM opens it one late after VMRUN).
+ */
+bool kvmx_irq_window_open_at_entry(struct kvmx_vcpu *vcpu)
+{
+	return READ_ONCE(vcpu->run->request_interrupt_window) &&
+	       vcpu->ev.exception.type == KVMX_EVENT_NONE &&
+	       !vcpu->ev.nmi_injected && !vcpu->ev.nmi_pending &&
+	       kvmx_ready_for_interrupt(vcpu);
+}
+
 /* KVM_INTERRUPT without an in-kernel irqchip: queue it, as in-tree. */
 int kvmx_ioctl_interrupt(struct kvmx_vcpu *vcpu, void __user *argp)
 {
@@ -255,7 +271,8 @@ void kvmx_get_vcpu_events(struct kvmx_vcpu *vcpu,
 			       KVM_X86_SHADOW_INT_STI : 0);
 
 	e->nmi.injected = vcpu->ev.nmi_injected;
-	e->nmi.pending = vcpu->ev.nmi_pending != 0;
+	/* a count (0-2), as in-tree reports it since 6.4 (6.1: 0 or 1) */
+	e->nmi.pending = vcpu->ev.nmi_pending;
 	e->nmi.masked = !!(block & KVMX_BLOCK_NMI);
 
 	/* no SMM: smi fields stay zero but are valid */
@@ -313,12 +330,15 @@ int kvmx_set_vcpu_events(struct kvmx_vcpu *vcpu,
 			block |= KVMX_BLOCK_STI;
 	}
 	vcpu->ev.nmi_injected = e->nmi.injected;
-	if (e->flags & KVM_VCPUEVENT_VALID_NMI_PENDING)
-		vcpu->ev.nmi_pending = !!e->nmi.pending;
 	if (e->nmi.masked)
 		block |= KVMX_BLOCK_NMI;
 	else
 		block &= ~KVMX_BLOCK_NMI;
+	/* as many as KVM_NMI would have kept in this state (see above) */
+	if (e->flags & KVM_VCPUEVENT_VALID_NMI_PENDING)
+		vcpu->ev.nmi_pending = min_t(unsigned int, e->nmi.pending,
+					     e->nmi.injected ||
+					     (block & KVMX_BLOCK_NMI) ? 1 : 2);
 	kvmx_backend->set_interruptibility(vcpu, block);
 	return 0;
 }

@@ -168,18 +168,54 @@ static enum kvmx_resume kvmx_exit_tdp_fault(struct kvmx_vcpu *vcpu,
 }
 
 /*
+ * A leaf past the maximum of its class (basic, hypervisor 0x4000xx00,
+ * extended, Centaur 0xc0000000) on a CPU that is not AMD's or Hygon's:
+ * Intel CPUs return the highest basic leaf, at the subleaf asked for
+ * (SDM Vol. 2A, CPUID, "If a value entered for CPUID.EAX is higher than
+ * the maximum input value ..."); AMD's return zeros (APM Vol. 3, CPUID).
+ * The guest's vendor is the table's leaf 0, as in-tree.
+ */
+static const struct kvm_cpuid_entry2 *
+kvmx_cpuid_out_of_range(struct kvmx_vcpu *vcpu, u32 fn, u32 index)
+{
+	const struct kvm_cpuid_entry2 *basic = kvmx_find_cpuid(vcpu, 0, 0);
+	const struct kvm_cpuid_entry2 *class;
+	u32 class_fn;
+
+	if (!basic)
+		return NULL;
+	/* "AuthenticAMD", "HygonGenuine" (EBX only is enough to tell) */
+	if (basic->ebx == 0x68747541 || basic->ebx == 0x6f677948)
+		return NULL;
+	if (fn >= 0x40000000 && fn <= 0x4fffffff)
+		class_fn = fn & 0xffffff00;
+	else if (fn >= 0xc0000000)
+		class_fn = 0xc0000000;
+	else
+		class_fn = fn & 0x80000000;
+	class = kvmx_find_cpuid(vcpu, class_fn, 0);
+	if (class && fn <= class->eax)
+		return NULL;
+	return kvmx_find_cpuid(vcpu, basic->eax, index);
+}
+
+/*
  * CPUID answers from the table the VMM set (KVM_SET_CPUID2).  A leaf or
- * subleaf it did not list reads as zeros.
+ * subleaf it did not list reads as zeros, unless it is out of range
+ * (above).
  */
 static enum kvmx_resume kvmx_exit_cpuid(struct kvmx_vcpu *vcpu,
 					const struct kvmx_exit *exit, int *err)
 {
 	u64 *r = vcpu->regs;
+	u32 fn = r[KVMX_REG_RAX], index = r[KVMX_REG_RCX];
 	const struct kvm_cpuid_entry2 *e;
 
 	if (!exit->insn_len)
 		return kvmx_unexpected_exit(vcpu, exit, err);
-	e = kvmx_find_cpuid(vcpu, (u32)r[KVMX_REG_RAX], (u32)r[KVMX_REG_RCX]);
+	e = kvmx_find_cpuid(vcpu, fn, index);
+	if (!e)
+		e = kvmx_cpuid_out_of_range(vcpu, fn, index);
 	/* CPUID writes the full 64-bit registers, upper halves zeroed */
 	r[KVMX_REG_RAX] = e ? e->eax : 0;
 	r[KVMX_REG_RBX] = e ? e->ebx : 0;

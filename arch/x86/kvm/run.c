@@ -110,6 +110,10 @@ int kvmx_vcpu_run(struct kvmx_vcpu *vcpu)
 		r = -EINTR;
 		goto out;
 	}
+	if (kvmx_irq_window_open_at_entry(vcpu)) {
+		run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
+		goto out;
+	}
 
 	for (;;) {
 		if (signal_pending(current)) {

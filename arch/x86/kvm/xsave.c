@@ -193,16 +193,13 @@ void kvmx_get_fpu(struct kvmx_vcpu *vcpu, struct kvm_fpu *fpu)
 	fpu->last_ip = fx->rip;
 	fpu->last_dp = fx->rdp;
 	memcpy(fpu->xmm, fx->xmm_space, sizeof(fpu->xmm));
-	fpu->mxcsr = fx->mxcsr;
+	/* mxcsr reads 0: in-tree KVM never filled it in, VMMs know */
 }
 
 int kvmx_set_fpu(struct kvmx_vcpu *vcpu, const struct kvm_fpu *fpu)
 {
 	struct fxregs_state *fx = &vcpu->guest_fpu.fpstate->regs.fxsave;
 
-	/* a reserved MXCSR bit would make the restore fault (#GP) */
-	if (fpu->mxcsr & ~0xffffU)
-		return -EINVAL;
 	memcpy(fx->st_space, fpu->fpr, sizeof(fpu->fpr));
 	fx->cwd = fpu->fcw;
 	fx->swd = fpu->fsw;
@@ -211,7 +208,10 @@ int kvmx_set_fpu(struct kvmx_vcpu *vcpu, const struct kvm_fpu *fpu)
 	fx->rip = fpu->last_ip;
 	fx->rdp = fpu->last_dp;
 	memcpy(fx->xmm_space, fpu->xmm, sizeof(fpu->xmm));
-	fx->mxcsr = fpu->mxcsr;
+	/*
+	 * mxcsr is ignored, as in-tree: the guest's MXCSR stays (it is set
+	 * with KVM_SET_XSAVE), and no reserved bit can reach the restore.
+	 */
 	/* the x87 and SSE parts now hold data: mark them in use */
 	if (boot_cpu_has(X86_FEATURE_XSAVE))
 		vcpu->guest_fpu.fpstate->regs.xsave.header.xfeatures |=

@@ -79,12 +79,21 @@ END {
 		       spread("kvmx", r), spread("distro", r)
 	}
 	first = 1
-	for (i = 1; i <= nrows; i++) {
-		r = order[i]
-		for (l = 0; l < 2; l++) {
-			label = l ? "distro" : "kvmx"
+	for (l = 0; l < 2; l++) {
+		label = l ? "distro" : "kvmx"
+		# One line when every row failed for the same reason.
+		same = (label, order[1]) in why
+		for (i = 2; i <= nrows && same; i++)
+			same = ((label, order[i]) in why) &&
+			       why[label, order[i]] == why[label, order[1]]
+		for (i = 1; i <= nrows; i++) {
+			r = order[i]
 			if (!((label, r) in why)) continue
 			if (first) { print ""; first = 0 }
+			if (same && nrows > 1) {
+				printf "n/a: every row on %s: %s\n", label, why[label, r]
+				break
+			}
 			printf "n/a: %s on %s: %s\n", r, label, why[label, r]
 		}
 	}

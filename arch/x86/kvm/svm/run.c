@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * kvm-amd's entry path: ASID assignment and TLB flushing, the C half of
- * the world switch (register file sync, GIF, host debug registers, host
+ * the world switch (register file sync, GIF, the switched MSRs, host
  * machine checks), and the translation of an SVM #VMEXIT into the core's
- * vendor-neutral struct kvmx_exit, including re-delivery of a guest event
- * the exit interrupted.
+ * vendor-neutral struct kvmx_exit.  Events are in events.c, debug
+ * registers in debug.c.
  */
 #include <linux/percpu.h>
 #include <linux/smp.h>
@@ -63,54 +63,6 @@ void svm_flush_tlb(struct kvmx_vcpu *vcpu)
 }
 
 /*
- * The guest may have left its DR0-3 (svm_load_guest_db()) and DR6 in the
- * hardware, and the host's DR7 need not survive #VMEXIT.  A host with
- * breakpoints armed gets all of them back; otherwise only DR7 matters.
- */
-static void svm_restore_host_debug(unsigned long host_dr7)
-{
-	unsigned long dr7;
-
-	if (hw_breakpoint_active()) {
-		hw_breakpoint_restore();
-		return;
-	}
-	get_debugreg(dr7, 7);
-	if (dr7 != host_dr7)
-		set_debugreg(host_dr7, 7);
-}
-
-/*
- * DR0-3 are live in the hardware while the guest runs and VMRUN does not
- * switch them (only DR6/DR7 are in the VMCB).  Rather than four DR writes
- * and reads around every entry, the guest's accesses to them exit until it
- * first touches one; that exit lifts the intercept and re-executes the MOV
- * (svm_translate_exit()).  From then on each run loads the guest's values
- * and the exit saves them and re-arms the intercept, so a guest that stops
- * using them stops paying.  Host breakpoints must not fire on guest
- * addresses in between: their enables in DR7 go first.
- */
-static void svm_load_guest_db(struct svm_vcpu *svm, unsigned long host_dr7)
-{
-	if (host_dr7 & (DR_LOCAL_ENABLE_MASK | DR_GLOBAL_ENABLE_MASK))
-		set_debugreg(0UL, 7);
-	set_debugreg(svm->db[0], 0);
-	set_debugreg(svm->db[1], 1);
-	set_debugreg(svm->db[2], 2);
-	set_debugreg(svm->db[3], 3);
-}
-
-static void svm_save_guest_db(struct svm_vcpu *svm)
-{
-	get_debugreg(svm->db[0], 0);
-	get_debugreg(svm->db[1], 1);
-	get_debugreg(svm->db[2], 2);
-	get_debugreg(svm->db[3], 3);
-	svm->db_live = false;
-	svm->vmcb->control.intercept_dr = SVM_INTERCEPT_DR0_3;
-}
-
-/*
  * An intercepted #MC never reached the host's handler; run it now, as if
  * the machine check had hit user mode (the guest), so the host's recovery
  * (poisoning, killing the VMM) applies to guest memory too.
@@ -125,55 +77,6 @@ static void svm_host_machine_check(void)
 
 	do_machine_check(&regs);
 #endif
-}
-
-/*
- * An exit that interrupted the delivery of a guest event (e.g. a nested
- * page fault while pushing an exception frame) reports the event in
- * EXITINTINFO; unless it is handed back through EVENTINJ it is lost
- * (APM 15.7.2).  Software interrupts and INT3/INTO are the exception:
- * their instruction did not complete, RIP still points at it, and running
- * it again raises the event again.
- */
-static void svm_requeue_event(struct vmcb_control *c, u64 intinfo)
-{
-	u32 type = (intinfo & SVM_EVENT_TYPE) >> SVM_EVENT_TYPE_SHIFT;
-	u32 vector = intinfo & SVM_EVENT_VECTOR;
-
-	c->event_inj = 0;
-	if (!(intinfo & SVM_EVENT_VALID))
-		return;
-	switch (type) {
-	case SVM_EVENT_TYPE_EXCEPT:
-		if (vector == X86_TRAP_BP || vector == X86_TRAP_OF)
-			return;
-		fallthrough;
-	case SVM_EVENT_TYPE_INTR:
-	case SVM_EVENT_TYPE_NMI:
-		c->event_inj = intinfo;
-		break;
-	default:
-		break;
-	}
-}
-
-/*
- * #DB and #AC are intercepted only so that a guest cannot wedge the CPU
- * in an endless chain of them during delivery (an #AC whose delivery
- * raises #AC, CVE-2015-5307; likewise #DB, CVE-2015-8104): each one comes
- * through here and is handed straight back, so the host gets control
- * between them.  Both are benign, so a nested one simply replaces the
- * event it interrupted.  The hardware has already updated the guest's DR6
- * in the VMCB for #DB.
- */
-static void svm_reflect_exception(struct vmcb_control *c, u32 vector)
-{
-	u64 ev = SVM_EVENT_VALID | vector |
-		 ((u64)SVM_EVENT_TYPE_EXCEPT << SVM_EVENT_TYPE_SHIFT);
-
-	if (vector == X86_TRAP_AC)
-		ev |= SVM_EVENT_EV;	/* error code 0 */
-	c->event_inj = ev;
 }
 
 /* EXITINFO1 of IOIO (APM 15.10.2); false if the size is not one-hot. */
@@ -213,14 +116,103 @@ static void svm_decode_npf(u64 info1, u64 info2, struct kvmx_exit *exit)
 		exit->tdp.access |= KVMX_TDP_PRESENT;
 }
 
-static void svm_translate_exit(struct svm_vcpu *svm, struct kvmx_exit *exit)
+/*
+ * Instructions that exit with a fixed meaning, and their length for CPUs
+ * without NRIP save (APM 15.7.1), where the VMCB does not say: the
+ * encodings have no other form (a redundant prefix would throw it off,
+ * and compilers do not emit one).
+ */
+static const struct {
+	u16 code;
+	u8 reason;			/* enum kvmx_exit_reason */
+	u8 len;
+} svm_insn_exits[] = {
+	{ SVM_EXIT_CPUID,	KVMX_EXIT_CPUID,	2 },	/* 0f a2 */
+	{ SVM_EXIT_HLT,		KVMX_EXIT_HLT,		1 },	/* f4 */
+	{ SVM_EXIT_XSETBV,	KVMX_EXIT_XSETBV,	3 },	/* 0f 01 d1 */
+	{ SVM_EXIT_VMMCALL,	KVMX_EXIT_HYPERCALL,	3 },	/* 0f 01 d9 */
+	{ SVM_EXIT_INVD,	KVMX_EXIT_INVD,		2 },	/* 0f 08 */
+	{ SVM_EXIT_WBINVD,	KVMX_EXIT_INVD,		2 },	/* 0f 09 */
+	/* MONITOR(X)/MWAIT(X): 0f 01 c8/c9/fa/fb */
+	{ SVM_EXIT_MONITOR,	KVMX_EXIT_MWAIT,	3 },
+	{ SVM_EXIT_MWAIT,	KVMX_EXIT_MWAIT,	3 },
+	{ SVM_EXIT_MWAIT_COND,	KVMX_EXIT_MWAIT,	3 },
+	{ SVM_EXIT_RDPMC,	KVMX_EXIT_RDPMC,	2 },	/* 0f 33 */
+	{ SVM_EXIT_MSR,		KVMX_EXIT_RDMSR,	2 },	/* 0f 32/30 */
+};
+
+static bool svm_translate_insn(struct svm_vcpu *svm, struct kvmx_exit *exit)
 {
+	const struct vmcb *vmcb = svm->vmcb;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(svm_insn_exits); i++) {
+		if (svm_insn_exits[i].code != exit->hw_reason)
+			continue;
+		exit->reason = svm_insn_exits[i].reason;
+		exit->insn_len = svm_has_nrips ?
+				 vmcb->control.next_rip - vmcb->save.rip :
+				 svm_insn_exits[i].len;
+		if (exit->hw_reason == SVM_EXIT_MSR &&
+		    (vmcb->control.exit_info1 & SVM_MSR_WRITE))
+			exit->reason = KVMX_EXIT_WRMSR;
+		return true;
+	}
+	return false;
+}
+
+/* Exceptions that push an error code (SDM Vol. 3A 6.15, table 6-1). */
+#define SVM_EXC_WITH_ERROR	(BIT(X86_TRAP_DF) | BIT(X86_TRAP_TS) | \
+				 BIT(X86_TRAP_NP) | BIT(X86_TRAP_SS) | \
+				 BIT(X86_TRAP_GP) | BIT(X86_TRAP_PF) | \
+				 BIT(X86_TRAP_AC))
+/* DR6 bits an exception sets: B0-B3, BD, BS, BT (SDM Vol. 3B 18.2.3) */
+#define SVM_DR6_CAUSE		0xe00fULL
+
+/*
+ * An intercepted exception goes to the core, which injects it back or
+ * hands it to the debugger.  The intercept comes before delivery: CR2 is
+ * not written for #PF (EXITINFO2 has the address, APM 15.12.15), so it is
+ * set here for the injection; #DB has already updated the VMCB's DR6,
+ * which started clean (debug.c), to the bits of this exception.
+ */
+static void svm_translate_exception(struct svm_vcpu *svm, u32 vector,
+				    struct kvmx_exit *exit)
+{
+	struct vmcb *vmcb = svm->vmcb;
+
+	/* #MC: the host's handler ran (svm_run()); the VMM hears of it */
+	if (vector == X86_TRAP_MC || vector >= 32)
+		return;
+	exit->reason = KVMX_EXIT_EXCEPTION;
+	exit->exc.vector = vector;
+	if (BIT(vector) & SVM_EXC_WITH_ERROR) {
+		exit->exc.has_error = true;
+		exit->exc.error_code = vmcb->control.exit_info1;
+	}
+	switch (vector) {
+	case X86_TRAP_DB:
+		exit->exc.dr6 = vmcb->save.dr6 & SVM_DR6_CAUSE;
+		break;
+	case X86_TRAP_BP:
+		/* RIP is on the INT3 (cc) */
+		exit->insn_len = svm_has_nrips ?
+				 vmcb->control.next_rip - vmcb->save.rip : 1;
+		break;
+	case X86_TRAP_PF:
+		vmcb->save.cr2 = vmcb->control.exit_info2;
+		break;
+	}
+}
+
+static void svm_translate_exit(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit)
+{
+	struct svm_vcpu *svm = to_svm(vcpu);
 	struct vmcb *vmcb = svm->vmcb;
 	struct vmcb_control *c = &vmcb->control;
 	u64 code = c->exit_code;
 	u64 info1 = c->exit_info1;
 	u64 info2 = c->exit_info2;
-	u64 intinfo = c->exit_int_info;
 	u64 rip = vmcb->save.rip;
 
 	memset(exit, 0, sizeof(*exit));
@@ -228,16 +220,15 @@ static void svm_translate_exit(struct svm_vcpu *svm, struct kvmx_exit *exit)
 	exit->hw_reason = code;
 	exit->hw_info[0] = info1;
 	exit->hw_info[1] = info2;
-	exit->hw_info[2] = intinfo;
+	exit->hw_info[2] = c->exit_int_info;
 
-	/* a failed VMRUN consumed nothing: keep EVENTINJ as it was */
-	if (code == SVM_EXIT_INVALID) {
-		exit->reason = KVMX_EXIT_FAIL_ENTRY;
+	if (svm_translate_insn(svm, exit))
 		return;
-	}
-	svm_requeue_event(c, intinfo);
 
 	switch (code) {
+	case SVM_EXIT_INVALID:
+		exit->reason = KVMX_EXIT_FAIL_ENTRY;
+		break;
 	case SVM_EXIT_INTR:
 		exit->reason = KVMX_EXIT_EXTERNAL_INTR;
 		break;
@@ -256,15 +247,6 @@ static void svm_translate_exit(struct svm_vcpu *svm, struct kvmx_exit *exit)
 			exit->insn_len = info2 - rip;
 		}
 		break;
-	case SVM_EXIT_CPUID:
-		exit->reason = KVMX_EXIT_CPUID;
-		/* CPUID is 0F A2 and takes no prefixes that change it */
-		exit->insn_len = svm_has_nrips ? c->next_rip - rip : 2;
-		break;
-	case SVM_EXIT_HLT:
-		exit->reason = KVMX_EXIT_HLT;
-		exit->insn_len = svm_has_nrips ? c->next_rip - rip : 1;
-		break;
 	case SVM_EXIT_SHUTDOWN:
 		exit->reason = KVMX_EXIT_SHUTDOWN;
 		break;
@@ -272,20 +254,42 @@ static void svm_translate_exit(struct svm_vcpu *svm, struct kvmx_exit *exit)
 		exit->reason = KVMX_EXIT_TDP_FAULT;
 		svm_decode_npf(info1, info2, exit);
 		break;
-	case SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR3:
-	case SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR3:
-		/* see svm_load_guest_db(); the MOV runs again, without exit */
-		svm->db_live = true;
-		c->intercept_dr = 0;
+	case SVM_EXIT_VINTR:
+		exit->reason = KVMX_EXIT_IRQ_WINDOW;
+		break;
+	case SVM_EXIT_IRET:
+		svm_step_request(svm, SVM_STEP_IRET);
 		exit->reason = KVMX_EXIT_NONE;
 		break;
-	case SVM_EXIT_EXCP_BASE + X86_TRAP_DB:
-	case SVM_EXIT_EXCP_BASE + X86_TRAP_AC:
-		svm_reflect_exception(c, code - SVM_EXIT_EXCP_BASE);
+	case SVM_EXIT_WRITE_CR4:
+		svm_step_request(svm, SVM_STEP_CR4);
+		exit->reason = KVMX_EXIT_NONE;
+		break;
+	case SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR7:
+	case SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR7:
+		svm_dr_access_exit(svm);
+		exit->reason = KVMX_EXIT_NONE;
+		break;
+	case SVM_EXIT_EXCP_BASE ... SVM_EXIT_EXCP_BASE + 31:
+		svm_translate_exception(svm, code - SVM_EXIT_EXCP_BASE, exit);
+		break;
+	case SVM_EXIT_VMRUN:
+	case SVM_EXIT_VMLOAD:
+	case SVM_EXIT_VMSAVE:
+	case SVM_EXIT_STGI:
+	case SVM_EXIT_CLGI:
+	case SVM_EXIT_SKINIT:
+	case SVM_EXIT_INVLPGA:
+	case SVM_EXIT_RDPRU:
+		/*
+		 * No nested SVM: the guest's EFER.SVME is clear, so the SVM
+		 * instructions #UD (APM 15.4); RDPRU would read the host's
+		 * counters.  In-tree KVM injects #UD for all of them too.
+		 */
+		kvmx_queue_exception(vcpu, X86_TRAP_UD, false, 0);
 		exit->reason = KVMX_EXIT_NONE;
 		break;
 	default:
-		/* includes #MC, after the host has handled it */
 		break;
 	}
 }
@@ -303,6 +307,7 @@ int svm_run(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit)
 	struct svm_cpu *sc = this_cpu_ptr(&svm_cpu_data);
 	struct vmcb *vmcb = svm->vmcb;
 	unsigned long host_dr7;
+	u64 spec_ctrl[2];
 	bool flushing;
 
 	/* the core loads a root before the first run; never enter without */
@@ -315,15 +320,18 @@ int svm_run(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit)
 	vmcb->save.rsp = vcpu->regs[KVMX_REG_RSP];
 	vmcb->save.rip = vcpu->regs[KVMX_REG_RIP];
 	vmcb->save.rflags = vcpu->rflags;
+	svm_events_before_run(vcpu);
+	svm_msrpm_before_run(vcpu);
+	/* TSC_AUX stays loaded until the thread returns to user space */
+	if (svm_tsc_aux_slot >= 0)
+		kvmx_set_user_return_msr(svm_tsc_aux_slot, svm->tsc_aux);
 
 	get_debugreg(host_dr7, 7);
 	svm_clgi();
-	if (svm->db_live)
-		svm_load_guest_db(svm, host_dr7);
-	__svm_world_switch(svm->vmcb_pa, vcpu->regs, sc->host_vmsave_pa);
-	if (svm->db_live)
-		svm_save_guest_db(svm);
-	svm_restore_host_debug(host_dr7);
+	svm_debug_before_run(svm, host_dr7);
+	__svm_world_switch(svm->vmcb_pa, vcpu->regs, sc->host_vmsave_pa,
+			   svm_spec_ctrl_for_entry(svm, spec_ctrl));
+	svm_debug_after_run(svm, host_dr7);
 	svm_stgi();
 
 	vmcb->control.tlb_control = SVM_TLB_NONE;
@@ -341,6 +349,7 @@ int svm_run(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit)
 	vcpu->regs[KVMX_REG_RIP] = vmcb->save.rip;
 	vcpu->rflags = vmcb->save.rflags;
 
-	svm_translate_exit(svm, exit);
+	svm_translate_exit(vcpu, exit);
+	svm_events_after_run(vcpu, exit);
 	return 0;
 }

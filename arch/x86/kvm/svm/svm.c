@@ -23,11 +23,16 @@ DEFINE_PER_CPU(struct svm_cpu, svm_cpu_data);
 
 u32 svm_max_asid;
 bool svm_has_nrips;
+bool svm_has_lbrv;
+bool svm_has_v_spec_ctrl;
+int svm_tsc_aux_slot = -ENODEV;
 u64 svm_iopm_pa;
 u64 svm_msrpm_pa;
+u64 svm_msrpm_all_pa;
 
 static struct page *svm_iopm;
 static struct page *svm_msrpm;
+static struct page *svm_msrpm_all;
 
 /*
  * The IOPM is 12 KiB and the MSRPM 8 KiB, both physically contiguous and
@@ -113,6 +118,14 @@ static const struct kvmx_backend svm_backend = {
 	.run		= svm_run,
 	.set_tdp_root	= svm_set_tdp_root,
 	.flush_tlb	= svm_flush_tlb,
+	.get_msr	= svm_get_msr,
+	.set_msr	= svm_set_msr,
+	.set_tsc_offset	= svm_set_tsc_offset,
+	.get_dr		= svm_get_dr,
+	.set_dr		= svm_set_dr,
+	.set_guest_debug = svm_set_guest_debug,
+	.get_interruptibility = svm_get_interruptibility,
+	.set_interruptibility = svm_set_interruptibility,
 };
 
 /*
@@ -150,6 +163,14 @@ static int svm_check_cpu(void)
 	}
 	svm_max_asid = nasids - 1;
 	svm_has_nrips = features & SVM_CPUID_NRIPS;
+	svm_has_lbrv = features & SVM_CPUID_LBRV;
+	svm_has_v_spec_ctrl = features & SVM_CPUID_V_SPEC_CTRL;
+	/*
+	 * The guest's TSC_AUX (RDTSCP, RDPID) is loaded as a user-return
+	 * MSR: the host needs its own back only in user space (vDSO getcpu).
+	 */
+	if (boot_cpu_has(X86_FEATURE_RDTSCP) || boot_cpu_has(X86_FEATURE_RDPID))
+		svm_tsc_aux_slot = kvmx_define_user_return_msr(MSR_TSC_AUX);
 	return 0;
 }
 
@@ -196,6 +217,9 @@ static void svm_free_maps(void)
 		__free_pages(svm_iopm, SVM_IOPM_ORDER);
 	if (svm_msrpm)
 		__free_pages(svm_msrpm, SVM_MSRPM_ORDER);
+	if (svm_msrpm_all)
+		__free_pages(svm_msrpm_all, SVM_MSRPM_ORDER);
+	svm_msrpm_all = NULL;
 	svm_iopm = NULL;
 	svm_msrpm = NULL;
 }
@@ -204,14 +228,18 @@ static int svm_alloc_maps(void)
 {
 	svm_iopm = alloc_pages(GFP_KERNEL, SVM_IOPM_ORDER);
 	svm_msrpm = alloc_pages(GFP_KERNEL, SVM_MSRPM_ORDER);
-	if (!svm_iopm || !svm_msrpm) {
+	svm_msrpm_all = alloc_pages(GFP_KERNEL, SVM_MSRPM_ORDER);
+	if (!svm_iopm || !svm_msrpm || !svm_msrpm_all) {
 		svm_free_maps();
 		return -ENOMEM;
 	}
 	memset(page_address(svm_iopm), 0xff, SVM_IOPM_SIZE);
 	memset(page_address(svm_msrpm), 0xff, SVM_MSRPM_SIZE);
+	svm_msrpm_init(page_address(svm_msrpm));
+	memset(page_address(svm_msrpm_all), 0xff, SVM_MSRPM_SIZE);
 	svm_iopm_pa = page_to_phys(svm_iopm);
 	svm_msrpm_pa = page_to_phys(svm_msrpm);
+	svm_msrpm_all_pa = page_to_phys(svm_msrpm_all);
 	return 0;
 }
 

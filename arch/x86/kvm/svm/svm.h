@@ -45,6 +45,19 @@ struct svm_vm {
 	u64 npt_l5_pa;
 };
 
+/*
+ * A one-instruction single-step (RFLAGS.TF) the backend runs for itself,
+ * to see the guest right after an instruction it cannot decode (no
+ * decode assists on every CPU, no instruction emulator): see events.c.
+ */
+enum svm_step_kind {
+	SVM_STEP_NONE,
+	SVM_STEP_IRET,		/* an IRET that ends NMI blocking */
+	SVM_STEP_SHADOW,	/* past an interrupt shadow, for an NMI window */
+	SVM_STEP_CR4,		/* a MOV to CR4, checked against guest CPUID */
+	SVM_STEP_DR,		/* a MOV DR while the debugger owns DR0-7 */
+};
+
 /* The backend's part of a vCPU (vcpu->backend). */
 struct svm_vcpu {
 	struct vmcb *vmcb;		/* one page, hardware format */
@@ -56,13 +69,46 @@ struct svm_vcpu {
 	u64 asid_generation;
 	int asid_cpu;
 	bool tdp_root_set;		/* N_CR3 holds a real root */
+
 	/*
-	 * DR0-3 are not in the VMCB: db[] is the guest's copy, loaded into
-	 * the hardware only for runs after the guest touched one of them
-	 * (db_live), when DR0-3 accesses stop exiting.
+	 * The guest's debug registers (debug.c).  Outside run() they are
+	 * always here, not in the VMCB: the VMCB's DR6/DR7 hold whatever
+	 * the last entry needed (the guest's, the debugger's, or a clean
+	 * DR6 to collect the bits of one #DB).
 	 */
-	u64 db[4];
-	bool db_live;
+	u64 db[4];			/* DR0-3 */
+	u64 dr6;
+	u64 dr7;
+	bool db_live;			/* this run: guest DRs live, no exits */
+	/* KVM_SET_GUEST_DEBUG: control and the debugger's DR0-3/DR7 */
+	u32 guest_debug;
+	u64 dbg_db[4];
+	u64 dbg_dr7;
+
+	/* MSRs not in the VMCB (msr.c) */
+	u64 tsc_aux;			/* loaded as a user-return MSR */
+	u64 spec_ctrl;			/* loaded around VMRUN (vmenter.S) */
+
+	/* events (events.c) */
+	bool nmi_blocked;		/* NMI delivered, its IRET not done */
+	struct {
+		enum svm_step_kind kind;
+		bool active;		/* running now (else asked for) */
+		bool tf_added;		/* TF is ours, not the guest's */
+		u64 rip;		/* where the instruction starts */
+		u64 cr4;		/* SVM_STEP_CR4: the value before */
+		u64 dr6;		/* DR6 before the step (live DRs) */
+	} step;
+	/* a software event injected by moving RIP past its instruction */
+	struct {
+		bool active;
+		u64 old_rip;
+		u64 next_rip;
+	} soft;
+	/* RIP past the instruction of the last instruction exit: if the
+	 * core skipped it, the interrupt shadow ends (APM 15.21.5) */
+	u64 skip_rip;
+	bool skip_valid;
 };
 
 static inline struct svm_vcpu *to_svm(struct kvmx_vcpu *vcpu)
@@ -84,8 +130,12 @@ static inline void svm_stgi(void)
 /* Probed once in svm.c at module load, read-only afterwards. */
 extern u32 svm_max_asid;		/* highest usable ASID */
 extern bool svm_has_nrips;		/* NRIP save: VMCB next_rip valid */
+extern bool svm_has_lbrv;		/* LBR virtualization: DBGCTL switched */
+extern bool svm_has_v_spec_ctrl;	/* VMRUN switches SPEC_CTRL itself */
+extern int svm_tsc_aux_slot;		/* user-return slot, or -errno */
 extern u64 svm_iopm_pa;			/* all-ones I/O permission map */
-extern u64 svm_msrpm_pa;		/* all-ones MSR permission map */
+extern u64 svm_msrpm_pa;		/* MSR permission map (msr.c) */
+extern u64 svm_msrpm_all_pa;		/* every MSR access exits */
 
 /* npt.c */
 extern const struct kvmx_tdp_format svm_npt_format;
@@ -112,12 +162,45 @@ void svm_set_cr(struct kvmx_vcpu *vcpu, int cr, u64 val);
 u64 svm_get_efer(struct kvmx_vcpu *vcpu);
 void svm_set_efer(struct kvmx_vcpu *vcpu, u64 efer);
 
+/* msr.c */
+void svm_msrpm_init(void *msrpm);
+int svm_get_msr(struct kvmx_vcpu *vcpu, u32 index, u64 *val);
+int svm_set_msr(struct kvmx_vcpu *vcpu, u32 index, u64 val);
+void svm_set_tsc_offset(struct kvmx_vcpu *vcpu, u64 offset);
+void svm_msrs_reset(struct svm_vcpu *svm);
+u64 *svm_spec_ctrl_for_entry(struct svm_vcpu *svm, u64 sc[2]);
+void svm_msrpm_before_run(struct kvmx_vcpu *vcpu);
+
+/* debug.c */
+u64 svm_get_dr(struct kvmx_vcpu *vcpu, int dr);
+void svm_set_dr(struct kvmx_vcpu *vcpu, int dr, u64 val);
+void svm_set_guest_debug(struct kvmx_vcpu *vcpu,
+			 const struct kvm_guest_debug *dbg);
+void svm_debug_reset(struct svm_vcpu *svm);
+void svm_debug_before_run(struct svm_vcpu *svm, unsigned long host_dr7);
+void svm_debug_after_run(struct svm_vcpu *svm, unsigned long host_dr7);
+void svm_dr_access_exit(struct svm_vcpu *svm);
+
+/* events.c */
+u32 svm_get_interruptibility(struct kvmx_vcpu *vcpu);
+void svm_set_interruptibility(struct kvmx_vcpu *vcpu, u32 bits);
+void svm_events_reset(struct svm_vcpu *svm);
+void svm_events_before_run(struct kvmx_vcpu *vcpu);
+void svm_events_after_run(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit);
+void svm_step_request(struct svm_vcpu *svm, enum svm_step_kind kind);
+bool svm_step_exit(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit);
+
 /* run.c */
 void svm_asid_cpu_init(struct svm_cpu *sc);
 int svm_run(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit);
 void svm_flush_tlb(struct kvmx_vcpu *vcpu);
 
-/* vmenter.S: one VMRUN with the guest GPRs taken from and put back in regs */
-void __svm_world_switch(u64 vmcb_pa, u64 *regs, u64 host_vmsave_pa);
+/*
+ * vmenter.S: one VMRUN with the guest GPRs taken from and put back in
+ * regs; spec_ctrl, when not NULL, is the guest's SPEC_CTRL to hold
+ * across VMRUN and the host's to put back before the first RET.
+ */
+void __svm_world_switch(u64 vmcb_pa, u64 *regs, u64 host_vmsave_pa,
+			u64 *spec_ctrl);
 
 #endif /* KVMX_SVM_SVM_H */

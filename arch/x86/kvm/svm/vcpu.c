@@ -36,8 +36,9 @@
  * checks (APM 15.5.1); the other SVM instructions, XSETBV, WBINVD/INVD,
  * MONITOR/MWAIT and RDPMC would otherwise act on the host's state.  INTR,
  * NMI, SMI and INIT exits give the CPU back to the host, which takes the
- * event after STGI.  Exceptions: see svm_reflect_exception() in run.c.
- * DR0-3: see svm_load_guest_db() in run.c.
+ * event after STGI.  The exception intercepts, and those of IRET, CR4
+ * writes and virtual interrupts, are set per entry (events.c); MOV DR
+ * exits until the guest uses one (debug.c).
  */
 #define SVM_INTERCEPTS1	(SVM_INTERCEPT1_INTR | SVM_INTERCEPT1_NMI |	\
 			 SVM_INTERCEPT1_SMI | SVM_INTERCEPT1_INIT |	\
@@ -51,13 +52,10 @@
 			 SVM_INTERCEPT2_SKINIT | SVM_INTERCEPT2_ICEBP |	\
 			 SVM_INTERCEPT2_WBINVD | SVM_INTERCEPT2_MONITOR | \
 			 SVM_INTERCEPT2_MWAIT | SVM_INTERCEPT2_XSETBV)
-#define SVM_INTERCEPT_EXCEPTIONS (BIT(X86_TRAP_DB) | BIT(X86_TRAP_AC) | \
-				  BIT(X86_TRAP_MC))
-
 static void svm_init_control(struct vmcb_control *c)
 {
-	c->intercept_dr = SVM_INTERCEPT_DR0_3;
-	c->intercept_exceptions = SVM_INTERCEPT_EXCEPTIONS;
+	c->intercept_dr = SVM_INTERCEPT_DR0_7;
+	c->intercept_cr = SVM_INTERCEPT_CR4_WRITE;
 	c->intercept_misc1 = SVM_INTERCEPTS1;
 	c->intercept_misc2 = SVM_INTERCEPTS2;
 	/* RDPRU reads the host's APERF/MPERF */
@@ -153,13 +151,14 @@ void svm_vcpu_reset(struct kvmx_vcpu *vcpu)
 	save->rip = 0xfff0;
 
 	/* DR0-3 power up as 0; DR accesses exit again until touched */
-	memset(svm->db, 0, sizeof(svm->db));
-	svm->db_live = false;
-	vmcb->control.intercept_dr = SVM_INTERCEPT_DR0_3;
+	svm_debug_reset(svm);
+	vmcb->control.intercept_dr = SVM_INTERCEPT_DR0_7;
+	svm_msrs_reset(svm);
 
 	/* nothing half-delivered survives a reset */
 	vmcb->control.event_inj = 0;
 	vmcb->control.interrupt_state = 0;
+	svm_events_reset(svm);
 }
 
 /*
@@ -313,9 +312,10 @@ void svm_set_dtable(struct kvmx_vcpu *vcpu, const struct kvm_dtable *dt,
 }
 
 /*
- * No CR access is intercepted: with nested paging the guest owns CR0,
- * CR3 and CR4 outright, the hardware saves them (and CR2) in the VMCB on
- * every exit, so the VMCB is the guest's view.
+ * With nested paging the guest owns CR0 and CR3 outright (only CR4 writes
+ * exit, to be checked against its CPUID: events.c); the hardware saves
+ * them (and CR2) in the VMCB on every exit, so the VMCB is the guest's
+ * view.
  */
 static u64 *svm_cr(struct kvmx_vcpu *vcpu, int cr)
 {

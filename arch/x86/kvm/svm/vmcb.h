@@ -106,7 +106,9 @@ struct vmcb_save {
 	u64 br_to;			/* 0x280 */
 	u64 last_excp_from;		/* 0x288 */
 	u64 last_excp_to;		/* 0x290 */
-	u8 reserved_298[0xc00 - 0x298];
+	u8 reserved_298[0x2e0 - 0x298];
+	u64 spec_ctrl;			/* 0x2e0: used with V_SPEC_CTRL */
+	u8 reserved_2e8[0xc00 - 0x2e8];
 };
 
 /* One 4 KiB page, 4 KiB aligned (APM Vol. 2 15.5.1). */
@@ -146,6 +148,7 @@ VMCB_CHECK(vmcb_save, kernel_gs_base, 0x220);
 VMCB_CHECK(vmcb_save, cr2, 0x240);
 VMCB_CHECK(vmcb_save, g_pat, 0x268);
 VMCB_CHECK(vmcb_save, last_excp_to, 0x290);
+VMCB_CHECK(vmcb_save, spec_ctrl, 0x2e0);
 VMCB_CHECK(vmcb, save, 0x400);
 static_assert(sizeof(struct vmcb) == 4096);
 
@@ -160,16 +163,21 @@ static_assert(sizeof(struct vmcb) == 4096);
 #define VMCB_ATTR_DB		BIT(10)
 #define VMCB_ATTR_G		BIT(11)
 
-/* Intercept of DR0-3 reads (bits 0-3) and writes (bits 16-19). */
-#define SVM_INTERCEPT_DR0_3	0x000f000fU
+/* Intercept of DR0-7 reads (bits 0-7) and writes (bits 16-23). */
+#define SVM_INTERCEPT_DR0_7	0x00ff00ffU
+
+/* Intercept of CR4 writes (control area 0x000, bit 16 + 4). */
+#define SVM_INTERCEPT_CR4_WRITE	BIT(16 + 4)
 
 /* Intercept vector 3 (control area 0x00c), APM Table B-1. */
 #define SVM_INTERCEPT1_INTR		BIT(0)
 #define SVM_INTERCEPT1_NMI		BIT(1)
 #define SVM_INTERCEPT1_SMI		BIT(2)
 #define SVM_INTERCEPT1_INIT		BIT(3)
+#define SVM_INTERCEPT1_VINTR		BIT(4)
 #define SVM_INTERCEPT1_RDPMC		BIT(15)
 #define SVM_INTERCEPT1_CPUID		BIT(18)
+#define SVM_INTERCEPT1_IRET		BIT(20)
 #define SVM_INTERCEPT1_INVD		BIT(22)
 #define SVM_INTERCEPT1_HLT		BIT(24)
 #define SVM_INTERCEPT1_INVLPGA		BIT(26)
@@ -196,7 +204,19 @@ static_assert(sizeof(struct vmcb) == 4096);
 #define SVM_TLB_NONE		0
 #define SVM_TLB_FLUSH_ALL	1	/* every ASID, supported by all parts */
 
+/* VMCB 0x060 (APM 15.21): virtual TPR, virtual interrupt request */
+#define SVM_VINTR_TPR		0xfULL		/* V_TPR: CR8 of the guest */
+#define SVM_VINTR_IRQ		BIT_ULL(8)	/* V_IRQ */
+#define SVM_VINTR_PRIO_SHIFT	16		/* V_INTR_PRIO, 4 bits */
+#define SVM_VINTR_PRIO		(0xfULL << SVM_VINTR_PRIO_SHIFT)
+#define SVM_VINTR_IGN_TPR	BIT_ULL(20)	/* V_IGN_TPR */
 #define SVM_VINTR_MASKING	BIT_ULL(24)	/* V_INTR_MASKING, APM 15.21.1 */
+
+/* VMCB 0x068: the guest is in an interrupt shadow (APM 15.21.5) */
+#define SVM_INTERRUPT_SHADOW	BIT_ULL(0)
+
+/* VMCB 0x0b8: LBR virtualization, DBGCTL switched by VMRUN (APM 15.23) */
+#define SVM_VIRT_EXT_LBR	BIT_ULL(0)
 #define SVM_NP_ENABLE		BIT_ULL(0)
 
 /* EVENTINJ and EXITINTINFO share one format (APM 15.20). */
@@ -212,19 +232,39 @@ static_assert(sizeof(struct vmcb) == 4096);
 #define SVM_EVENT_ERR_SHIFT	32
 
 /* EXITCODE values (APM Vol. 2 Appendix C). */
+#define SVM_EXIT_WRITE_CR4	0x014
 #define SVM_EXIT_READ_DR0	0x020
-#define SVM_EXIT_READ_DR3	0x023
+#define SVM_EXIT_READ_DR7	0x027
 #define SVM_EXIT_WRITE_DR0	0x030
-#define SVM_EXIT_WRITE_DR3	0x033
+#define SVM_EXIT_WRITE_DR7	0x037
 #define SVM_EXIT_EXCP_BASE	0x040
 #define SVM_EXIT_INTR		0x060
 #define SVM_EXIT_NMI		0x061
 #define SVM_EXIT_SMI		0x062
 #define SVM_EXIT_INIT		0x063
+#define SVM_EXIT_VINTR		0x064
+#define SVM_EXIT_RDPMC		0x06f
 #define SVM_EXIT_CPUID		0x072
+#define SVM_EXIT_IRET		0x074
+#define SVM_EXIT_INVD		0x076
 #define SVM_EXIT_HLT		0x078
+#define SVM_EXIT_INVLPGA	0x07a
 #define SVM_EXIT_IOIO		0x07b
+#define SVM_EXIT_MSR		0x07c
 #define SVM_EXIT_SHUTDOWN	0x07f
+#define SVM_EXIT_VMRUN		0x080
+#define SVM_EXIT_VMMCALL	0x081
+#define SVM_EXIT_VMLOAD		0x082
+#define SVM_EXIT_VMSAVE		0x083
+#define SVM_EXIT_STGI		0x084
+#define SVM_EXIT_CLGI		0x085
+#define SVM_EXIT_SKINIT		0x086
+#define SVM_EXIT_WBINVD		0x089
+#define SVM_EXIT_MONITOR	0x08a
+#define SVM_EXIT_MWAIT		0x08b
+#define SVM_EXIT_MWAIT_COND	0x08c
+#define SVM_EXIT_XSETBV		0x08d
+#define SVM_EXIT_RDPRU		0x08e
 #define SVM_EXIT_NPF		0x400
 #define SVM_EXIT_INVALID	((u64)-1)	/* VMRUN consistency check failed */
 
@@ -242,9 +282,14 @@ static_assert(sizeof(struct vmcb) == 4096);
 #define SVM_NPF_W		BIT_ULL(1)
 #define SVM_NPF_ID		BIT_ULL(4)
 
+/* EXITINFO1 of an MSR intercept (APM 15.11). */
+#define SVM_MSR_WRITE		BIT_ULL(0)
+
 /* CPUID Fn8000_000A EDX: SVM features (APM Vol. 3 E.4.10). */
 #define SVM_CPUID_NP		BIT(0)
+#define SVM_CPUID_LBRV		BIT(1)
 #define SVM_CPUID_NRIPS		BIT(3)
+#define SVM_CPUID_V_SPEC_CTRL	BIT(20)
 
 /* VM_CR MSR: SVMDIS makes EFER.SVME reserved (APM 15.30.1). */
 #define SVM_VM_CR_SVMDIS	BIT_ULL(4)

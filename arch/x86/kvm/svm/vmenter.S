@@ -10,6 +10,7 @@
 #include <linux/linkage.h>
 #include <asm/asm.h>
 #include <asm/bitsperlong.h>
+#include <asm/msr-index.h>
 #include <asm/nospec-branch.h>
 
 /* Byte offsets into vcpu->regs[], enum kvmx_reg order (checked in run.c). */
@@ -28,16 +29,23 @@
 #define REG_R14	(14 * 8)
 #define REG_R15	(15 * 8)
 
-/* Our three arguments, kept on the stack across VMRUN. */
+/* Our four arguments, kept on the stack across VMRUN. */
 #define ARG_VMCB	0
 #define ARG_REGS	8
 #define ARG_HOST	16
+#define ARG_SPEC	24
+#define ARG_SIZE	32
+
+/* spec_ctrl[] (svm_spec_ctrl_for_entry()): the guest's, then the host's */
+#define SPEC_GUEST	0
+#define SPEC_HOST	8
 
 	/* no kprobe or tracer may run while the guest's GS base is loaded */
 	.section .noinstr.text, "ax"
 
 /*
- * void __svm_world_switch(u64 vmcb_pa, u64 *regs, u64 host_vmsave_pa)
+ * void __svm_world_switch(u64 vmcb_pa, u64 *regs, u64 host_vmsave_pa,
+ *			   u64 *spec_ctrl)
  *
  * VMRUN saves and restores the host's RAX, RSP, RIP, RFLAGS, segment
  * registers CS/SS/DS/ES, GDTR/IDTR, CR0/3/4 and EFER itself through the
@@ -46,6 +54,12 @@
  * through VMSAVE/VMLOAD, the host's into its own per-CPU page and the
  * guest's into the VMCB.  Every other register is the guest's between
  * VMRUN and the stores below.
+ *
+ * spec_ctrl, when not NULL, holds the guest's and the host's
+ * IA32_SPEC_CTRL: the guest's goes in just before VMRUN, the host's comes
+ * back before the first RET after #VMEXIT, so no host RET runs with the
+ * guest's (weaker) setting.  The guest's own writes exit (msr.c), so its
+ * value needs no read-back.
  */
 SYM_FUNC_START(__svm_world_switch)
 	push	%rbp
@@ -54,12 +68,21 @@ SYM_FUNC_START(__svm_world_switch)
 	push	%r13
 	push	%r12
 	push	%rbx
+	push	%rcx
 	push	%rdx
 	push	%rsi
 	push	%rdi
 
+	test	%rcx, %rcx
+	jz	1f
+	mov	SPEC_GUEST(%rcx), %eax
+	mov	SPEC_GUEST+4(%rcx), %edx
+	mov	$MSR_IA32_SPEC_CTRL, %ecx
+	wrmsr
+1:
+
 	/* the host's FS/GS/TR/... as they are now (per task, so every time) */
-	mov	%rdx, %rax
+	mov	ARG_HOST(%rsp), %rax
 	vmsave	%rax
 
 	/* guest GPRs; RSI last, it is the base */
@@ -112,6 +135,17 @@ SYM_FUNC_START(__svm_world_switch)
 	mov	ARG_HOST(%rsp), %rax
 	vmload	%rax
 
+	/* the host's SPEC_CTRL, then no speculation past it with the guest's */
+	mov	ARG_SPEC(%rsp), %rax
+	test	%rax, %rax
+	jz	2f
+	mov	SPEC_HOST+4(%rax), %edx
+	mov	SPEC_HOST(%rax), %eax
+	mov	$MSR_IA32_SPEC_CTRL, %ecx
+	wrmsr
+2:
+	lfence
+
 	/*
 	 * The guest may have trained the return stack buffer and the return
 	 * predictor: refill and untrain before the first RET (Spectre v2,
@@ -142,7 +176,7 @@ SYM_FUNC_START(__svm_world_switch)
 	xor	%r14d, %r14d
 	xor	%r15d, %r15d
 
-	add	$24, %rsp
+	add	$ARG_SIZE, %rsp
 	pop	%rbx
 	pop	%r12
 	pop	%r13

@@ -62,30 +62,36 @@ static int vmx_adjust_ctls(u32 msr, u32 required, u32 optional,
 
 static int vmx_probe_controls(bool true_ctls)
 {
-	u32 entry_may;
+	u32 entry_may, proc2_opt = PROC2_VPID | PROC2_WBINVD_EXITING;
 	int ret;
 
 	/*
 	 * External interrupts and NMIs always end the run so the host keeps
-	 * control; virtual NMIs let a future NMI injection use NMI-window
-	 * exiting.  "Acknowledge interrupt on exit" is never asked for: the
-	 * interrupt then stays pending in the local APIC and is taken by the
-	 * host's own handler once the core re-enables interrupts.
+	 * control.  Virtual NMIs give the guest its own NMI blocking, which
+	 * the CPU sets on NMI injection and clears on the guest's IRET, and
+	 * make NMI-window exiting available (SDM Vol. 3C 25.6.1, 26.7.6).
+	 * "Acknowledge interrupt on exit" is never asked for: the interrupt
+	 * then stays pending in the local APIC and is taken by the host's
+	 * own handler once the core re-enables interrupts.
 	 */
 	ret = vmx_adjust_ctls(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
 			      MSR_IA32_VMX_PINBASED_CTLS,
-			      PIN_EXT_INTR_EXITING | PIN_NMI_EXITING,
-			      PIN_VIRTUAL_NMIS, 0, "pin-based", &vmx_caps.pin);
+			      PIN_EXT_INTR_EXITING | PIN_NMI_EXITING |
+			      PIN_VIRTUAL_NMIS,
+			      0, 0, "pin-based", &vmx_caps.pin);
 	if (ret)
 		return ret;
 
 	/*
-	 * Every port access and every MSR access exits (no I/O or MSR
-	 * bitmaps), so nothing in the guest reaches host devices or MSRs.
-	 * CR8 accesses exit because without a TPR shadow they would reach
-	 * the real TPR; MOV DR exits because VMX switches DR7 only, not
-	 * DR0-3; RDPMC exits because it would read the host's counters.  With
-	 * EPT the guest owns CR3 and INVLPG, so those must not be forced on.
+	 * Every port access exits (no I/O bitmaps), and every MSR access
+	 * but those of the few MSRs the VMCS switches (msr.c's bitmap).  CR8
+	 * accesses exit because without a TPR shadow they would reach the
+	 * real TPR; MOV DR exits because VMX switches DR7 only, not DR0-3;
+	 * RDPMC exits because it would read the host's counters.  The TSC
+	 * is offset, not intercepted.  With EPT the guest owns CR3 and
+	 * INVLPG, so those must not be forced on.  Interrupt- and
+	 * NMI-window exiting must be available; they are switched on per
+	 * entry when the core asks for a window (events.c).
 	 */
 	ret = vmx_adjust_ctls(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
 			      MSR_IA32_VMX_PROCBASED_CTLS,
@@ -93,23 +99,34 @@ static int vmx_probe_controls(bool true_ctls)
 			      PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING |
 			      PROC_MOV_DR_EXITING | PROC_RDPMC_EXITING |
 			      PROC_MWAIT_EXITING | PROC_MONITOR_EXITING |
-			      PROC_SECONDARY_CTLS,
+			      PROC_TSC_OFFSETTING | PROC_MSR_BITMAPS |
+			      PROC_INTR_WINDOW_EXITING |
+			      PROC_NMI_WINDOW_EXITING | PROC_SECONDARY_CTLS,
 			      0,
 			      PROC_CR3_LOAD_EXITING | PROC_CR3_STORE_EXITING |
 			      PROC_INVLPG_EXITING | PROC_TPR_SHADOW |
-			      PROC_IO_BITMAPS | PROC_MSR_BITMAPS,
+			      PROC_IO_BITMAPS | PROC_RDTSC_EXITING,
 			      "primary processor-based", &vmx_caps.proc);
 	if (ret)
 		return ret;
+	vmx_caps.proc &= ~(PROC_INTR_WINDOW_EXITING | PROC_NMI_WINDOW_EXITING);
 
 	/*
 	 * EPT and unrestricted guest let the guest run real mode and its own
-	 * paging natively; RDTSCP, INVPCID and XSAVES stay off so the guest
-	 * gets #UD for them, matching a CPUID that does not list them.
+	 * paging natively.  RDTSCP (and RDPID) and INVPCID work in the guest
+	 * when the host has them (RDTSCP needs the guest's TSC_AUX loaded,
+	 * i.e. a user-return slot for it); XSAVES stays off so the guest
+	 * gets #UD, matching a CPUID that does not list it.  WBINVD exits
+	 * when the CPU can make it: a guest flushing all caches would
+	 * stall the host for nothing (guest memory is coherent).
 	 */
+	if (boot_cpu_has(X86_FEATURE_RDTSCP) && vmx_caps.ur_tsc_aux >= 0)
+		proc2_opt |= PROC2_RDTSCP;
+	if (boot_cpu_has(X86_FEATURE_INVPCID))
+		proc2_opt |= PROC2_INVPCID;
 	ret = vmx_adjust_ctls(MSR_IA32_VMX_PROCBASED_CTLS2,
 			      PROC2_EPT | PROC2_UNRESTRICTED_GUEST,
-			      PROC2_VPID, 0, "secondary processor-based",
+			      proc2_opt, 0, "secondary processor-based",
 			      &vmx_caps.proc2);
 	if (ret)
 		return ret;
@@ -379,6 +396,16 @@ static const struct kvmx_backend vmx_backend = {
 	.run		= vmx_run,
 	.set_tdp_root	= vmx_set_tdp_root,
 	.flush_tlb	= vmx_flush_tlb,
+	.get_msr	= vmx_get_msr,
+	.set_msr	= vmx_set_msr,
+	.set_tsc_offset	= vmx_set_tsc_offset,
+	.get_dr		= vmx_get_dr,
+	.set_dr		= vmx_set_dr,
+	.set_guest_debug = vmx_set_guest_debug,
+	.get_interruptibility = vmx_get_interruptibility,
+	.set_interruptibility = vmx_set_interruptibility,
+	.get_pdptrs	= vmx_get_pdptrs,
+	.set_pdptrs	= vmx_set_pdptrs,
 };
 
 static void vmx_free_vmxon_regions(void)
@@ -436,23 +463,31 @@ static int __init vmx_init(void)
 		return -ENODEV;
 	}
 
+	/* the MSR side first: the controls depend on its user-return slots */
+	ret = vmx_msr_init();
+	if (ret)
+		return ret;
 	ret = vmx_probe();
 	if (ret)
-		return ret;
+		goto free_msr;
 	ret = vmx_vpid_init();
 	if (ret)
-		return ret;
+		goto free_msr;
 	ret = vmx_alloc_vmxon_regions();
 	if (ret)
-		return ret;
+		goto free_msr;
 
 	/* last: from here on /dev/kvm is live */
 	ret = kvmx_register_backend(&vmx_backend);
-	if (ret) {
-		vmx_free_vmxon_regions();
-		return ret;
-	}
+	if (ret)
+		goto free_vmxon;
 	return 0;
+
+free_vmxon:
+	vmx_free_vmxon_regions();
+free_msr:
+	vmx_msr_exit();
+	return ret;
 }
 
 static void __exit vmx_exit(void)
@@ -460,6 +495,7 @@ static void __exit vmx_exit(void)
 	/* first: no VM can exist after this, so no CPU is in VMX operation */
 	kvmx_unregister_backend(&vmx_backend);
 	vmx_free_vmxon_regions();
+	vmx_msr_exit();
 }
 
 module_init(vmx_init);

@@ -2,9 +2,11 @@
 /*
  * The guest-visible state kept in the VMCS, as the core reads and writes
  * it: segment registers (converting struct kvm_segment to and from the
- * VMCS access-rights format), GDTR/IDTR, CR0/CR2/CR3/CR4 and EFER.  Bits
- * VMX forces in hardware (CR0.NE, CR4.VMXE, CR0.CD/NW kept off) are hidden
- * behind the read shadows so the getters return what the guest wrote.
+ * VMCS access-rights format), GDTR/IDTR, CR0/CR2/CR3/CR4, EFER and the PAE
+ * PDPTEs, plus the CPL and operand-size questions the exit handlers ask.
+ * Bits VMX forces in hardware (CR0.NE, CR4.VMXE, CR0.CD/NW kept off) and
+ * CR4 bits the guest's CPUID does not offer are hidden behind the read
+ * shadows so the getters return what the guest wrote.
  */
 #include <asm/msr-index.h>
 #include <asm/processor-flags.h>
@@ -136,9 +138,39 @@ u64 vmx_get_cr(struct kvmx_vcpu *vcpu, int cr)
 		return vmcs_read(VMCS_GUEST_CR3);
 	case 4:
 		return vmx_guest_cr(VMCS_GUEST_CR4, VMCS_CR4_SHADOW,
-				    vmx_caps.cr4_mask);
+				    to_vmx(vcpu)->cr4_mask);
 	}
 	return 0;
+}
+
+/*
+ * The CR4 bits the guest may not own: those VMX fixes (VMXE, bits the
+ * CPU lacks) and those the guest's CPUID does not offer, so that a MOV to
+ * CR4 setting one exits and gets #GP (SDM Vol. 3A 2.5, Vol. 3C 25.6.6).
+ * The guest's CPUID cannot change once the vCPU has run (the core refuses
+ * a different table then, as in-tree), so computing the mask before an
+ * entry, whenever the table is not the one it was computed from, is
+ * exact.  The vCPU must be loaded.
+ */
+void vmx_update_cr4_mask(struct kvmx_vcpu *vcpu)
+{
+	struct vmx_vcpu *vmx = to_vmx(vcpu);
+	u64 mask, view;
+
+	if (vmx->cr4_mask_cpuid == vcpu->cpuid &&
+	    vmx->cr4_mask_nent == vcpu->cpuid_nent)
+		return;
+	vmx->cr4_mask_cpuid = vcpu->cpuid;
+	vmx->cr4_mask_nent = vcpu->cpuid_nent;
+
+	mask = vmx_caps.cr4_mask | ~kvmx_cr4_allowed(vcpu);
+	if (mask == vmx->cr4_mask)
+		return;
+	/* the shadow must hold the guest's view of every newly masked bit */
+	view = vmx_get_cr(vcpu, 4);
+	vmcs_write(VMCS_CR4_SHADOW, view);
+	vmcs_write(VMCS_CR4_MASK, mask);
+	vmx->cr4_mask = mask;
 }
 
 void vmx_set_cr(struct kvmx_vcpu *vcpu, int cr, u64 val)
@@ -153,9 +185,10 @@ void vmx_set_cr(struct kvmx_vcpu *vcpu, int cr, u64 val)
 		break;
 	case 3:
 		/*
-		 * With EPT the guest's CR3 is used as is.  PAE paging
-		 * outside long mode would also need the PDPTE fields
-		 * (26.3.2.4), which needs guest memory: not done here.
+		 * With EPT the guest's CR3 is used as is.  For PAE paging
+		 * outside long mode the entry also loads the PDPTE fields
+		 * (26.3.2.4): the core reads them from guest memory and
+		 * calls set_pdptrs.
 		 */
 		vmcs_write(VMCS_GUEST_CR3, val);
 		break;
@@ -192,4 +225,45 @@ void vmx_set_efer(struct kvmx_vcpu *vcpu, u64 efer)
 {
 	vmcs_write(VMCS_GUEST_EFER, efer);
 	vmx_sync_ia32e_mode(efer);
+}
+
+/*
+ * With EPT and PAE paging (CR0.PG, CR4.PAE, not IA-32e mode) VM entry
+ * loads the four PDPTEs from the VMCS rather than from memory (SDM Vol. 3C
+ * 26.3.2.4), and VM exit stores the ones the CPU is using (28.3.4).
+ */
+void vmx_get_pdptrs(struct kvmx_vcpu *vcpu, u64 *pdptrs)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		pdptrs[i] = vmcs_read(VMCS_GUEST_PDPTE0 + 2 * i);
+}
+
+void vmx_set_pdptrs(struct kvmx_vcpu *vcpu, const u64 *pdptrs)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		vmcs_write(VMCS_GUEST_PDPTE0 + 2 * i, pdptrs[i]);
+}
+
+/*
+ * The guest's CPL: 0 in real mode, 3 in virtual-8086 mode, else SS.DPL,
+ * which VMX keeps equal to the CPL (SDM Vol. 3C 26.3.1.2, 28.3.1).
+ */
+int vmx_guest_cpl(void)
+{
+	if (!(vmcs_read(VMCS_GUEST_CR0) & X86_CR0_PE))
+		return 0;
+	if (vmcs_read(VMCS_GUEST_RFLAGS) & X86_EFLAGS_VM)
+		return 3;
+	return (vmcs_read(VMCS_GUEST_AR(KVMX_SEG_SS)) >> SEG_AR_DPL_SHIFT) & 3;
+}
+
+/* 64-bit code segment in IA-32e mode: GPR operands are 64 bits wide */
+bool vmx_guest_64bit(void)
+{
+	return (vmcs_read(VMCS_GUEST_EFER) & EFER_LMA) &&
+	       (vmcs_read(VMCS_GUEST_AR(KVMX_SEG_CS)) & SEG_AR_L);
 }

@@ -2,18 +2,21 @@
 /*
  * The VMCS of a vCPU: allocation, the VMCLEAR/VMPTRLD dance when the vCPU's
  * thread moves between CPUs (and the per-CPU list of VMCSs active there),
- * the controls and constant host state written once, the per-CPU host
- * state rewritten on each move, the architectural reset of the guest
- * state, VPID allocation, and the EPT pointer and TLB flushes.
+ * the branch-predictor barrier between vCPUs, the controls and constant
+ * host state written once, the per-CPU host state rewritten on each move,
+ * the architectural reset of the guest state, VPID allocation, and the
+ * EPT pointer and TLB flushes.
  */
 #define pr_fmt(fmt) "kvm-intel: " fmt
 
+#include <linux/atomic.h>
 #include <linux/bitmap.h>
 #include <linux/mm.h>
 #include <linux/smp.h>
 #include <linux/spinlock.h>
 #include <asm/desc.h>
 #include <asm/msr.h>
+#include <asm/nospec-branch.h>
 #include <asm/segment.h>
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
@@ -125,6 +128,9 @@ static void vmx_clear_remote(struct vmx_vcpu *vmx)
 
 /* ---- vCPU lifetime ---- */
 
+/* vmx_vcpu.id: never reused, unlike the structure's address */
+static atomic64_t vmx_vcpu_ids = ATOMIC64_INIT(0);
+
 int vmx_vcpu_create(struct kvmx_vcpu *vcpu)
 {
 	struct vmx_vcpu *vmx = to_vmx(vcpu);
@@ -145,6 +151,7 @@ int vmx_vcpu_create(struct kvmx_vcpu *vcpu)
 	vmx->cpu = -1;
 	INIT_LIST_HEAD(&vmx->loaded_link);
 	vmx->vpid = vmx_vpid_alloc();
+	vmx->id = atomic64_inc_return(&vmx_vcpu_ids);
 	return 0;
 }
 
@@ -247,27 +254,31 @@ static void vmx_write_controls(struct vmx_vcpu *vmx)
 
 	if (!vmx->vpid)
 		proc2 &= ~PROC2_VPID;
+	vmx->proc = vmx_caps.proc;
 	vmcs_write(VMCS_PIN_CTLS, vmx_caps.pin);
-	vmcs_write(VMCS_PROC_CTLS, vmx_caps.proc);
+	vmcs_write(VMCS_PROC_CTLS, vmx->proc);
 	vmcs_write(VMCS_PROC_CTLS2, proc2);
 	vmcs_write(VMCS_EXIT_CTLS, vmx_caps.exit);
 	vmcs_write(VMCS_ENTRY_CTLS, vmx_caps.entry);
 	if (vmx->vpid)
 		vmcs_write(VMCS_VPID, vmx->vpid);
 
-	/*
-	 * No exception exits the guest by itself: the guest handles its own
-	 * faults (with EPT there is no shadow paging to keep in sync).
-	 */
-	vmcs_write(VMCS_EXCEPTION_BITMAP, 0);
+	/* only what debug.c intercepts; the guest handles the rest itself */
+	vmx->exc_bitmap = ~0u;
+	vmx_update_exception_bitmap(vmx);
 	vmcs_write(VMCS_PF_ERR_MASK, 0);
 	vmcs_write(VMCS_PF_ERR_MATCH, 0);
 	vmcs_write(VMCS_CR3_TARGET_COUNT, 0);
 	vmcs_write(VMCS_EXIT_MSR_STORE_COUNT, 0);
 	vmcs_write(VMCS_EXIT_MSR_LOAD_COUNT, 0);
 	vmcs_write(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
+	vmx->msr_bitmap_in_vmcs = vmx_caps.msr_bitmap;
+	vmcs_write(VMCS_MSR_BITMAP, __pa(vmx_caps.msr_bitmap));
+	vmcs_write(VMCS_TSC_OFFSET, 0);
 	vmcs_write(VMCS_CR0_MASK, vmx_caps.cr0_mask);
-	vmcs_write(VMCS_CR4_MASK, vmx_caps.cr4_mask);
+	/* state.c widens it to the guest's CPUID before the first entry */
+	vmx->cr4_mask = vmx_caps.cr4_mask;
+	vmcs_write(VMCS_CR4_MASK, vmx->cr4_mask);
 	/* no shadow VMCS: the link pointer must be all ones (26.3.1.5) */
 	vmcs_write(VMCS_LINK_POINTER, ~0UL);
 	if (vmx->eptp)
@@ -292,6 +303,7 @@ static void vmx_write_segment(enum kvmx_seg seg, u16 sel, unsigned long base,
 static void vmx_reset_guest_state(struct vmx_vcpu *vmx)
 {
 	enum kvmx_seg seg;
+	int i;
 
 	vmx_write_segment(KVMX_SEG_CS, 0xf000, 0xffff0000, 0xffff,
 			  0xb | SEG_AR_S | SEG_AR_P);
@@ -307,6 +319,9 @@ static void vmx_reset_guest_state(struct vmx_vcpu *vmx)
 	vmcs_write(VMCS_GUEST_IDTR_BASE, 0);
 	vmcs_write(VMCS_GUEST_IDTR_LIMIT, 0xffff);
 
+	/* cr4_mask against the CPUID of the moment: the shadow stays right */
+	vmx->cr4_mask_cpuid = NULL;
+	vmx->cr4_mask_nent = 0;
 	vmx_set_cr(vmx->vcpu, 0, X86_CR0_ET | X86_CR0_NW | X86_CR0_CD);
 	vmx_set_cr(vmx->vcpu, 3, 0);
 	vmx_set_cr(vmx->vcpu, 4, 0);
@@ -316,7 +331,6 @@ static void vmx_reset_guest_state(struct vmx_vcpu *vmx)
 	vmcs_write(VMCS_GUEST_RSP, 0);
 	vmcs_write(VMCS_GUEST_RIP, 0xfff0);
 	vmcs_write(VMCS_GUEST_RFLAGS, X86_EFLAGS_FIXED);
-	vmcs_write(VMCS_GUEST_DR7, VMX_DR7_RESET);
 	vmcs_write(VMCS_GUEST_DEBUGCTL, 0);
 	vmcs_write(VMCS_GUEST_SYSENTER_CS, 0);
 	vmcs_write(VMCS_GUEST_SYSENTER_ESP, 0);
@@ -327,12 +341,11 @@ static void vmx_reset_guest_state(struct vmx_vcpu *vmx)
 	vmcs_write(VMCS_GUEST_ACTIVITY, ACTIVITY_ACTIVE);
 	vmcs_write(VMCS_GUEST_PENDING_DBG, 0);
 	vmcs_write(VMCS_ENTRY_INTR_INFO, 0);
+	for (i = 0; i < 4; i++)
+		vmcs_write(VMCS_GUEST_PDPTE0 + 2 * i, 0);
 
-	vmx->kernel_gs_base = 0;
-	memset(vmx->dr, 0, sizeof(vmx->dr));
-	vmx->dr6 = VMX_DR6_RESET;
-	vmx->dr7 = VMX_DR7_RESET;
-	vmx->exit_rip = 0xfff0;
+	vmx_msr_reset(vmx);
+	vmx_debug_reset(vmx);
 }
 
 void vmx_vcpu_reset(struct kvmx_vcpu *vcpu)
@@ -372,6 +385,15 @@ void vmx_vcpu_load(struct kvmx_vcpu *vcpu, int cpu)
 			return;
 		}
 		vc->current_vmcs = vmx;
+		/*
+		 * Another vCPU (of this VM or another) ran here last: its
+		 * guest must not steer this one's indirect branches, nor the
+		 * other way round (the kernel's IBPB, where it is enabled).
+		 */
+		if (vc->last_id != vmx->id) {
+			vc->last_id = vmx->id;
+			indirect_branch_prediction_barrier();
+		}
 	}
 
 	if (!vmx->initialised) {

@@ -228,12 +228,15 @@
 #define EXIT_REASON_NMI_WINDOW		8
 #define EXIT_REASON_TASK_SWITCH		9
 #define EXIT_REASON_CPUID		10
+#define EXIT_REASON_GETSEC		11
 #define EXIT_REASON_HLT			12
 #define EXIT_REASON_INVD		13
 #define EXIT_REASON_INVLPG		14
 #define EXIT_REASON_RDPMC		15
 #define EXIT_REASON_RDTSC		16
 #define EXIT_REASON_VMCALL		18
+#define EXIT_REASON_VMCLEAR		19	/* 19-27: VMX instructions */
+#define EXIT_REASON_VMXON		27
 #define EXIT_REASON_CR_ACCESS		28
 #define EXIT_REASON_DR_ACCESS		29
 #define EXIT_REASON_IO			30
@@ -247,6 +250,8 @@
 #define EXIT_REASON_MCE_DURING_ENTRY	41
 #define EXIT_REASON_EPT_VIOLATION	48
 #define EXIT_REASON_EPT_MISCONFIG	49
+#define EXIT_REASON_INVEPT		50
+#define EXIT_REASON_INVVPID		53
 #define EXIT_REASON_WBINVD		54
 #define EXIT_REASON_XSETBV		55
 
@@ -266,6 +271,17 @@
 #define CR_QUAL_GPR(q)			(((q) >> 8) & 0xf)
 #define CR_ACCESS_MOV_TO_CR		0
 #define CR_ACCESS_MOV_FROM_CR		1
+
+/* Exit qualification for a #DB exception (table 28-1): DR6 positions */
+#define DB_QUAL_TRAPS			0xfu	/* B0-B3 */
+#define DB_QUAL_BD			BIT(13)
+#define DB_QUAL_BS			BIT(14)
+
+/* Pending debug exceptions (25.4.2, table 25-4) */
+#define PENDING_DBG_BS			BIT(14)
+
+/* Exit qualification for EPT violations, bit 12 (table 28-7) */
+#define EPT_QUAL_NMI_UNBLOCKED_IRET	BIT(12)
 
 /* Exit qualification for MOV DR (table 28-4) */
 #define DR_QUAL_DR(q)			((q) & 0x7)

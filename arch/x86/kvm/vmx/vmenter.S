@@ -2,12 +2,15 @@
 /*
  * kvm-intel's world switch: loads the guest's general-purpose registers
  * from the core's register file, enters the guest with VMLAUNCH or
- * VMRESUME, and on the VM exit stores them back and scrubs them from the
+ * VMRESUME, and on the VM exit stores them back, restores what the host
+ * kernel's speculation mitigations expect before the first RET (RSB,
+ * SPEC_CTRL, branch history) and scrubs the guest's values from the
  * host's registers.  RSP, RIP and RFLAGS travel through the VMCS instead
  * (run.c).  Everything else about host state is also run.c's business.
  */
 #include <linux/linkage.h>
 #include <asm/asm.h>
+#include <asm/msr-index.h>
 #include <asm/nospec-branch.h>
 #include <asm/unwind_hints.h>
 #include "vmcs_fields.h"
@@ -36,6 +39,16 @@
 #define ENTER_FAIL_HOST_RSP	3
 #define ENTER_FAULT		4
 
+/* flags, mirrored by VMX_RUN_* in vmx.h */
+#define RUN_RESUME_BIT		0
+#define RUN_SPEC_CTRL		(1 << 1)
+
+/* the stack from the VMWRITE of HOST_RSP on */
+#define STK_REGS		0	/* u64 *regs */
+#define STK_FLAGS		8
+#define STK_HOST_SPEC_CTRL	16
+#define STK_SIZE		24
+
 	/*
 	 * No kprobe int3 or tracer may land between loading the guest's
 	 * registers and the VM entry, or between the exit and saving them.
@@ -43,11 +56,13 @@
 	.section .noinstr.text, "ax"
 
 /*
- * int kvmx_vmx_enter(u64 *regs, unsigned long launched)
+ * int kvmx_vmx_enter(u64 *regs, unsigned long flags, u64 host_spec_ctrl)
  *
- * Called with interrupts off and the vCPU's VMCS current.  Returns
- * ENTER_EXITED after a VM exit (including a failed entry that reports an
- * exit reason with bit 31 set), else why no exit happened.
+ * Called with interrupts off and the vCPU's VMCS current, the guest's
+ * SPEC_CTRL already loaded.  Returns ENTER_EXITED after a VM exit
+ * (including a failed entry that reports an exit reason with bit 31 set),
+ * else why no exit happened.  With RUN_SPEC_CTRL in flags, host_spec_ctrl
+ * is written back to IA32_SPEC_CTRL on every way out.
  */
 SYM_FUNC_START(kvmx_vmx_enter)
 	push	%rbp
@@ -57,6 +72,8 @@ SYM_FUNC_START(kvmx_vmx_enter)
 	push	%r13
 	push	%r12
 	push	%rbx
+	push	%rdx
+	push	%rsi
 	/* the exit path finds the register file here, at HOST_RSP */
 	push	%rdi
 
@@ -69,10 +86,11 @@ SYM_FUNC_START(kvmx_vmx_enter)
 	jbe	.Lhost_rsp_failed
 
 	/*
-	 * Decide VMLAUNCH vs VMRESUME now: the MOVs below do not touch the
-	 * flags, and once they are done no free register is left.
+	 * CF = VMRESUME rather than VMLAUNCH, decided now: the MOVs below do
+	 * not touch the flags and VERW writes ZF only, and once the
+	 * registers are loaded no free one is left.
 	 */
-	test	%rsi, %rsi
+	bt	$RUN_RESUME_BIT, %esi
 
 	mov	R_AX(%rdi), %rax
 	mov	R_CX(%rdi), %rcx
@@ -90,7 +108,10 @@ SYM_FUNC_START(kvmx_vmx_enter)
 	mov	R_15(%rdi), %r15
 	mov	R_DI(%rdi), %rdi
 
-	jnz	.Lresume
+	/* the CPU buffers hold host data: clear them where the kernel asks */
+	VM_CLEAR_CPU_BUFFERS
+
+	jc	.Lresume
 
 	/* the stack at the exit point is the stack right here */
 	UNWIND_HINT_SAVE
@@ -110,7 +131,7 @@ SYM_INNER_LABEL(kvmx_vmx_exit_point, SYM_L_GLOBAL)
 	ENDBR
 	/* every GPR but RSP is the guest's: free one to reach regs[] */
 	push	%rax
-	mov	8(%rsp), %rax
+	mov	8+STK_REGS(%rsp), %rax
 	mov	%rcx, R_CX(%rax)
 	mov	%rdx, R_DX(%rax)
 	mov	%rbx, R_BX(%rax)
@@ -130,13 +151,31 @@ SYM_INNER_LABEL(kvmx_vmx_exit_point, SYM_L_GLOBAL)
 
 	/*
 	 * Return predictions the guest trained must not steer the host's
-	 * RETs: refill the RSB where the kernel's mitigations ask for it.
+	 * RETs: refill the RSB where the kernel's mitigations ask for it
+	 * (all of it, or one entry against PBRSB on eIBRS parts), before
+	 * the first RET whose CALL came before the entry.
 	 */
-	FILL_RETURN_BUFFER %rcx, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT
+	FILL_RETURN_BUFFER %rcx, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT, \
+			   X86_FEATURE_RSB_VMEXIT_LITE
 
-	mov	$ENTER_EXITED, %eax
+	mov	$ENTER_EXITED, %ebx
 
 .Lout:
+	/* the host's SPEC_CTRL (see vmx_spec_ctrl_enter() in run.c) */
+	testb	$RUN_SPEC_CTRL, STK_FLAGS(%rsp)
+	jz	.Lspec_ctrl_done
+	mov	$MSR_IA32_SPEC_CTRL, %ecx
+	mov	STK_HOST_SPEC_CTRL(%rsp), %eax
+	mov	STK_HOST_SPEC_CTRL+4(%rsp), %edx
+	wrmsr
+.Lspec_ctrl_done:
+	/* and no speculation past that decision with the guest's value */
+	lfence
+
+	/* branch history the guest left (BHI), where the kernel asks */
+	CLEAR_BRANCH_HISTORY_VMEXIT
+
+	mov	%ebx, %eax
 	/*
 	 * Leave no guest value in a register the C caller might spill or
 	 * speculate on; the callee-saved ones are reloaded below.
@@ -150,7 +189,7 @@ SYM_INNER_LABEL(kvmx_vmx_exit_point, SYM_L_GLOBAL)
 	xor	%r10d, %r10d
 	xor	%r11d, %r11d
 
-	add	$8, %rsp
+	add	$STK_SIZE, %rsp
 	pop	%rbx
 	pop	%r12
 	pop	%r13
@@ -161,16 +200,16 @@ SYM_INNER_LABEL(kvmx_vmx_exit_point, SYM_L_GLOBAL)
 
 .Lenter_failed:
 	/* VMfailInvalid sets CF, VMfailValid sets ZF (SDM Vol. 3C 31.2) */
-	mov	$ENTER_FAIL_VALID, %eax
+	mov	$ENTER_FAIL_VALID, %ebx
 	jnc	.Lout
-	mov	$ENTER_FAIL_INVALID, %eax
+	mov	$ENTER_FAIL_INVALID, %ebx
 	jmp	.Lout
 
 .Lhost_rsp_failed:
-	mov	$ENTER_FAIL_HOST_RSP, %eax
+	mov	$ENTER_FAIL_HOST_RSP, %ebx
 	jmp	.Lout
 
 .Lfault:
-	mov	$ENTER_FAULT, %eax
+	mov	$ENTER_FAULT, %ebx
 	jmp	.Lout
 SYM_FUNC_END(kvmx_vmx_enter)

@@ -21,6 +21,17 @@
 #define VMX_DR7_RESET		0x400UL		/* also DR7 after a VM exit */
 #define VMX_PAT_RESET		0x0007040600070406ULL
 
+/*
+ * Debug register bits (SDM Vol. 3B 18.2.3, 18.2.4), for a guest whose
+ * CPUID has neither RTM nor bus-lock detection: DR6 bits 0-3 and 13-15
+ * are writable and every other bit reads as the reset value; DR7 bits
+ * 11, 12, 14 and 15 read as 0 and bit 10 as 1.
+ */
+#define VMX_DR6_WRITABLE	0xe00fUL
+#define VMX_DR7_WRITABLE	0xffff2bffUL
+#define VMX_DR7_GD		BIT(13)		/* general detect */
+#define VMX_DR7_ENABLES		0xffUL		/* L0-L3, G0-G3 */
+
 /* What module init found out about the CPU (read-only afterwards). */
 struct vmx_caps {
 	u32 revision_id;		/* IA32_VMX_BASIC[30:0] */
@@ -37,7 +48,11 @@ struct vmx_caps {
 	bool lma_saved;			/* exits update "IA-32e mode guest" */
 	bool has_pat;			/* load/save IA32_PAT both ways */
 	u64 cr0_mask;			/* CR0 bits the guest does not own */
-	u64 cr4_mask;			/* CR4 bits the guest does not own */
+	u64 cr4_mask;			/* CR4 bits no guest may own */
+	void *msr_bitmap;		/* a few MSRs pass through (msr.c) */
+	void *msr_bitmap_all;		/* every MSR exits: an MSR filter */
+	int ur_star, ur_lstar, ur_sfmask, ur_tsc_aux;	/* user-return slots */
+	bool has_spec_ctrl;		/* IA32_SPEC_CTRL exists on the host */
 };
 
 extern struct vmx_caps vmx_caps;
@@ -48,6 +63,8 @@ struct vmx_cpu {
 	bool vmx_on;			/* between VMXON and VMXOFF */
 	struct list_head loaded;	/* vmx_vcpus active on this CPU */
 	struct vmx_vcpu *current_vmcs;	/* whose VMCS is current here */
+	u64 last_id;			/* vmx_vcpu.id of the last VMCS made
+					 * current here (IBPB on a change) */
 };
 
 DECLARE_PER_CPU(struct vmx_cpu, vmx_cpu);
@@ -59,6 +76,8 @@ struct vmx_host_save {
 	u64 kernel_gs_base;
 	unsigned long dr7;
 	u64 debugctl;
+	bool dr_loaded;			/* guest DR0-3 in hardware: host's */
+	unsigned long dr[4];		/* ... saved here */
 };
 
 /* The backend's part of a vCPU: vcpu->backend, zeroed by the core. */
@@ -82,9 +101,27 @@ struct vmx_vcpu {
 	/* guest state VMX does not switch */
 	unsigned long cr2;
 	u64 kernel_gs_base;
-	unsigned long dr[4], dr6, dr7;	/* virtual: never in hardware */
+	u64 star, lstar, cstar, sfmask, tsc_aux, spec_ctrl;
+	u64 debugctl;			/* as the guest wrote it (msr.c) */
+	u64 pat;			/* only without the PAT controls */
+	void *msr_bitmap_in_vmcs;	/* vmx_caps.msr_bitmap or _all */
 
-	u64 exit_rip;			/* guest RIP at the last exit */
+	/*
+	 * Debug registers: the guest's own values (MOV DR always exits),
+	 * and the debugger's (KVM_SET_GUEST_DEBUG with USE_HW_BP), which
+	 * replace them in hardware while the guest runs (debug.c).
+	 */
+	unsigned long dr[4], dr6, dr7;
+	u32 guest_debug;		/* KVM_GUESTDBG_* */
+	unsigned long dbg_dr[4], dbg_dr7;
+
+	u64 id;				/* unique among all vCPUs ever made */
+	u32 proc;			/* primary controls in the VMCS now */
+	u32 exc_bitmap;			/* exception bitmap in the VMCS now */
+	u64 cr4_mask;			/* CR4 guest/host mask in the VMCS */
+	/* the CPUID table cr4_mask was computed from (state.c) */
+	const struct kvm_cpuid_entry2 *cr4_mask_cpuid;
+	u32 cr4_mask_nent;
 	bool dead_reported;
 };
 
@@ -170,7 +207,12 @@ static inline bool vmx_invvpid(unsigned long type, u16 vpid)
 #define VMX_ENTER_FAIL_INVALID	2	/* VMfailInvalid: no current VMCS */
 #define VMX_ENTER_FAIL_HOST_RSP	3	/* VMWRITE of HOST_RSP failed */
 #define VMX_ENTER_FAULT		4	/* #UD: VMX is off (emergency) */
-int kvmx_vmx_enter(u64 *regs, unsigned long launched);
+/* kvmx_vmx_enter() flags (bit numbers are used by vmenter.S too) */
+#define VMX_RUN_RESUME_BIT	0	/* VMRESUME, not VMLAUNCH */
+#define VMX_RUN_SPEC_CTRL_BIT	1	/* write host_spec_ctrl after exit */
+#define VMX_RUN_RESUME		BIT(VMX_RUN_RESUME_BIT)
+#define VMX_RUN_SPEC_CTRL	BIT(VMX_RUN_SPEC_CTRL_BIT)
+int kvmx_vmx_enter(u64 *regs, unsigned long flags, u64 host_spec_ctrl);
 extern char kvmx_vmx_exit_point[];
 
 /* vmcs.c */
@@ -200,6 +242,47 @@ void vmx_set_efer(struct kvmx_vcpu *vcpu, u64 efer);
 u64 vmx_hw_cr0(u64 guest_cr0);
 u64 vmx_hw_cr4(u64 guest_cr4);
 void vmx_sync_ia32e_mode(u64 efer);
+void vmx_update_cr4_mask(struct kvmx_vcpu *vcpu);
+void vmx_get_pdptrs(struct kvmx_vcpu *vcpu, u64 *pdptrs);
+void vmx_set_pdptrs(struct kvmx_vcpu *vcpu, const u64 *pdptrs);
+int vmx_guest_cpl(void);
+bool vmx_guest_64bit(void);
+
+/* msr.c */
+int vmx_msr_init(void);
+void vmx_msr_exit(void);
+void vmx_msr_reset(struct vmx_vcpu *vmx);
+int vmx_get_msr(struct kvmx_vcpu *vcpu, u32 index, u64 *val);
+int vmx_set_msr(struct kvmx_vcpu *vcpu, u32 index, u64 val);
+void vmx_set_tsc_offset(struct kvmx_vcpu *vcpu, u64 offset);
+void vmx_msrs_before_entry(struct kvmx_vcpu *vcpu, struct vmx_vcpu *vmx);
+
+/* debug.c */
+void vmx_debug_reset(struct vmx_vcpu *vmx);
+u64 vmx_get_dr(struct kvmx_vcpu *vcpu, int dr);
+void vmx_set_dr(struct kvmx_vcpu *vcpu, int dr, u64 val);
+void vmx_set_guest_debug(struct kvmx_vcpu *vcpu,
+			 const struct kvm_guest_debug *dbg);
+void vmx_update_exception_bitmap(struct vmx_vcpu *vmx);
+void vmx_debug_before_entry(struct vmx_vcpu *vmx, struct vmx_host_save *h);
+void vmx_debug_after_exit(struct vmx_host_save *h);
+void vmx_exit_mov_dr(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit,
+		     u64 qual, u32 insn_len);
+
+/* events.c */
+u32 vmx_get_interruptibility(struct kvmx_vcpu *vcpu);
+void vmx_set_interruptibility(struct kvmx_vcpu *vcpu, u32 bits);
+void vmx_events_before_entry(struct kvmx_vcpu *vcpu, struct vmx_vcpu *vmx);
+void vmx_events_entry_failed(void);
+void vmx_report_vectoring(struct kvmx_exit *exit);
+void vmx_nmi_unblocked_by_iret(struct kvmx_exit *exit, bool unblocked);
+void vmx_skip_insn(struct kvmx_vcpu *vcpu, u32 insn_len, bool step);
+void vmx_exit_fault(struct kvmx_exit *exit, u8 vector, bool has_error,
+		    u32 error_code);
+
+/* exit.c */
+void vmx_translate_exit(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit);
+void vmx_dump_vmcs(struct vmx_vcpu *vmx);
 
 /* run.c */
 int vmx_run(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit);

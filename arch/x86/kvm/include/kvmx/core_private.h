@@ -186,6 +186,7 @@ void kvmx_events_before_entry(struct kvmx_vcpu *vcpu);
 void kvmx_events_after_exit(struct kvmx_vcpu *vcpu,
 			    const struct kvmx_exit *exit);
 bool kvmx_ready_for_interrupt(struct kvmx_vcpu *vcpu);
+bool kvmx_irq_window_open_at_entry(struct kvmx_vcpu *vcpu);
 int kvmx_ioctl_interrupt(struct kvmx_vcpu *vcpu, void __user *argp);
 int kvmx_ioctl_nmi(struct kvmx_vcpu *vcpu);
 void kvmx_get_vcpu_events(struct kvmx_vcpu *vcpu,

@@ -295,5 +295,15 @@ enum x86_vendor host_vendor(void);
 const char *host_vendor_name(void);
 /* The vendor module's name (KVMX_VENDOR_MODULE, else from the CPU). */
 const char *vendor_module_name(void);
+/*
+ * The running kernel is older than major.minor (uname), for ABI details
+ * that changed between the supported kernels' in-tree KVM.
+ */
+bool host_kernel_below(int major, int minor);
+/*
+ * The modules under test are kvmx's (the rig's KVMX_MODULES=ours), not
+ * the distro's KVM: only for differences that are intended and documented.
+ */
+bool testing_kvmx(void);
 
 #endif /* KVMX_SELFTEST_KVM_UTIL_H */

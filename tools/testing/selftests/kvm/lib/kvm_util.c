@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "kvm_util.h"
@@ -277,6 +278,23 @@ const char *host_vendor_name(void)
 	default:
 		return "unknown";
 	}
+}
+
+bool host_kernel_below(int major, int minor)
+{
+	struct utsname u;
+	int ma = 0, mi = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+		return false;
+	return ma < major || (ma == major && mi < minor);
+}
+
+bool testing_kvmx(void)
+{
+	const char *env = getenv("KVMX_MODULES");
+
+	return env && !strcmp(env, "ours");
 }
 
 const char *vendor_module_name(void)

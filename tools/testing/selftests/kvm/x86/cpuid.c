@@ -112,6 +112,15 @@ TEST(kvm_signature_leaves)
 	EXPECT_EQ(0, memcmp(name, "KVMKVMKVM\0\0\0", 12)) TH_LOG("signature '%s'", name);
 	EXPECT_EQ(KVM_CPUID_FEATURES, sig->eax);
 	ASSERT_TRUE(feat != NULL);
+	if (testing_kvmx()) {
+		/*
+		 * kvmx offers a paravirt feature only once it works; none
+		 * does yet (kvmclock and friends come with the VMM issue).
+		 */
+		EXPECT_EQ(0, feat->eax);
+		EXPECT_EQ(0, feat->edx);
+		return;
+	}
 	EXPECT_TRUE(feat->eax & (1U << KVM_FEATURE_CLOCKSOURCE));
 	EXPECT_TRUE(feat->eax & (1U << KVM_FEATURE_CLOCKSOURCE2));
 }

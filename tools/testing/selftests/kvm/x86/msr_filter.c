@@ -161,6 +161,7 @@ TEST_F(umsr, filter_denied_read_is_gp)
 TEST_F(umsr, filter_denied_goes_to_userspace)
 {
 	struct guest_op_result res;
+	struct kvm_msr_filter empty;
 	uint64_t v;
 
 	vm_enable_cap(self->vm, KVM_CAP_X86_USER_SPACE_MSR,
@@ -180,11 +181,9 @@ TEST_F(umsr, filter_denied_goes_to_userspace)
 	EXPECT_EQ(0x10, vcpu_get_msr(self->vcpu, MSR_IA32_SYSENTER_CS));
 
 	/* An empty filter lets everything through again. */
-	{
-		struct kvm_msr_filter f = { .flags = KVM_MSR_FILTER_DEFAULT_ALLOW };
-
-		ASSERT_EQ(0, ioctl(self->vm->fd, KVM_X86_SET_MSR_FILTER, &f));
-	}
+	memset(&empty, 0, sizeof(empty));
+	empty.flags = KVM_MSR_FILTER_DEFAULT_ALLOW;
+	ASSERT_EQ(0, ioctl(self->vm->fd, KVM_X86_SET_MSR_FILTER, &empty));
 	EXPECT_EQ(GUEST_NO_EXCEPTION,
 		  guest_op_rdmsr(self->vcpu, MSR_IA32_SYSENTER_CS, &v));
 	EXPECT_EQ(0x10, v);
