@@ -282,6 +282,8 @@ static int kvmx_build_supported(struct kvmx_cpuid_builder *b)
 			return -E2BIG;
 		e->eax = 0;	/* no subleaves beyond 0 */
 		e->ebx &= KVMX_CPUID_7_EBX;
+		/* TSC_ADJUST is emulated (msrs.c): offered on any host */
+		e->ebx |= BIT(1);
 		/* 5-level guest paging needs a host CPU that has it */
 		e->ecx &= KVMX_CPUID_7_ECX;
 		e->edx &= KVMX_CPUID_7_EDX;
