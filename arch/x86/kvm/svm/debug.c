@@ -21,6 +21,10 @@
  * every CPU and no emulator to decode it.
  */
 #include <linux/bits.h>
+/* 6.1's asm/debugreg.h needs these first */
+#include <linux/percpu.h>
+#include <asm/cpufeature.h>
+#include <asm/special_insns.h>
 #include <asm/debugreg.h>
 #include <asm/trapnr.h>
 #include "svm.h"

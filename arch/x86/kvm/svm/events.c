@@ -24,6 +24,10 @@
  */
 #include <linux/bits.h>
 #include <linux/smp.h>
+/* 6.1's asm/debugreg.h needs these first */
+#include <linux/percpu.h>
+#include <asm/cpufeature.h>
+#include <asm/special_insns.h>
 #include <asm/debugreg.h>
 #include <asm/processor-flags.h>
 #include <asm/trapnr.h>

@@ -14,6 +14,10 @@
  * hardware DR6 is neither changed nor seen by the guest; the guest's DR6
  * lives in struct vmx_vcpu.
  */
+/* 6.1's asm/debugreg.h needs these first */
+#include <linux/percpu.h>
+#include <asm/cpufeature.h>
+#include <asm/special_insns.h>
 #include <asm/debugreg.h>
 #include <asm/processor-flags.h>
 #include <asm/trapnr.h>
