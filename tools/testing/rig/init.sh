@@ -154,7 +154,9 @@ if [ "$LOAD_OK" = 1 ]; then
 		klog_check "$idx"
 		# Bochs' UART is slow: what is still queued would be split by
 		# a kernel message of the next test (printk bypasses the tty)
-		[ "$RIG_HOST" = vmx ] && drain_console
+		if [ "$RIG_HOST" = vmx ]; then
+			drain_console
+		fi
 	done </kvmx/tests.list
 fi
 
