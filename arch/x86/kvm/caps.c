@@ -27,7 +27,6 @@ long kvmx_check_extension(struct kvmx_vm *vm, long cap)
 	case KVM_CAP_VCPU_EVENTS:
 	case KVM_CAP_DEBUGREGS:
 	case KVM_CAP_SET_GUEST_DEBUG:
-	case KVM_CAP_XCRS:
 	case KVM_CAP_SREGS2:
 	case KVM_CAP_GET_TSC_KHZ:
 	case KVM_CAP_GET_MSR_FEATURES:
@@ -35,6 +34,7 @@ long kvmx_check_extension(struct kvmx_vm *vm, long cap)
 	case KVM_CAP_X86_MSR_FILTER:
 		return 1;
 	case KVM_CAP_XSAVE:
+	case KVM_CAP_XCRS:	/* XCR0 exists only with XSAVE */
 		return boot_cpu_has(X86_FEATURE_XSAVE);
 	case KVM_CAP_XSAVE2:
 		return kvmx_xsave2_size();

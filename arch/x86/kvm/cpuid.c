@@ -233,6 +233,11 @@ static int kvmx_add_xsave_leaves(struct kvmx_cpuid_builder *b)
 		return -E2BIG;
 	e->eax = (u32)xcr0;
 	e->edx = xcr0 >> 32;
+	/* a host kernel without XSAVE: the leaf says so, as in-tree */
+	if (!xcr0) {
+		e->ebx = e->ecx = 576;	/* legacy area + header */
+		return 0;
+	}
 	e = kvmx_add_leaf(b, 0xd, 1, true);
 	if (!e)
 		return -E2BIG;
@@ -288,7 +293,7 @@ static int kvmx_build_supported(struct kvmx_cpuid_builder *b)
 		e->ecx &= KVMX_CPUID_7_ECX;
 		e->edx &= KVMX_CPUID_7_EDX;
 	}
-	if (max_basic >= 0xd && kvmx_supported_xcr0()) {
+	if (max_basic >= 0xd) {
 		int r = kvmx_add_xsave_leaves(b);
 
 		if (r)
