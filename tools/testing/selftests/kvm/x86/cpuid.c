@@ -85,10 +85,18 @@ TEST(supported_cpuid_basic_shape)
 	e = kvm_cpuid_find(c, 7, 0);
 	ASSERT_TRUE(e != NULL);
 	EXPECT_TRUE(e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX);
-	e = kvm_cpuid_find(c, 0xd, 1);
-	ASSERT_TRUE(e != NULL);
-	EXPECT_EQ(1, e->index);
-	EXPECT_TRUE(e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX);
+	/*
+	 * Subleaf 1 of 0xd comes with XSAVE features only: a host kernel
+	 * without XSAVE (Bochs' model turns it off at boot) gets subleaf 0,
+	 * all zeros but the legacy area's size.
+	 */
+	e = kvm_cpuid_find(c, 0xd, 0);
+	if (e && e->eax) {
+		e = kvm_cpuid_find(c, 0xd, 1);
+		ASSERT_TRUE(e != NULL);
+		EXPECT_EQ(1, e->index);
+		EXPECT_TRUE(e->flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX);
+	}
 	/* Physical address bits: no more than the host has. */
 	e = kvm_cpuid_find(c, 0x80000008, 0);
 	ASSERT_TRUE(e != NULL);
