@@ -181,8 +181,15 @@ static void svm_translate_exception(struct svm_vcpu *svm, u32 vector,
 {
 	struct vmcb *vmcb = svm->vmcb;
 
-	/* #MC: the host's handler ran (svm_run()); the VMM hears of it */
-	if (vector == X86_TRAP_MC || vector >= 32)
+	/*
+	 * #MC: the host's handler ran (svm_run()) and took whatever action
+	 * the error called for; the guest goes on, as in-tree.
+	 */
+	if (vector == X86_TRAP_MC) {
+		exit->reason = KVMX_EXIT_NONE;
+		return;
+	}
+	if (vector >= 32)
 		return;
 	exit->reason = KVMX_EXIT_EXCEPTION;
 	exit->exc.vector = vector;
@@ -272,6 +279,18 @@ static void svm_translate_exit(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit)
 		break;
 	case SVM_EXIT_EXCP_BASE ... SVM_EXIT_EXCP_BASE + 31:
 		svm_translate_exception(svm, code - SVM_EXIT_EXCP_BASE, exit);
+		break;
+	case SVM_EXIT_ICEBP:
+		/*
+		 * INT1 is intercepted because its #DB would be ambiguous in
+		 * EXITINTINFO (RIP on the instruction, yet a trap).  It is a
+		 * trap that reports no DR6 bits: step past it and let the
+		 * core deliver the #DB (or hand it to the debugger).
+		 */
+		vcpu->regs[KVMX_REG_RIP] = svm_has_nrips ?
+					   c->next_rip : rip + 1;	/* f1 */
+		exit->reason = KVMX_EXIT_EXCEPTION;
+		exit->exc.vector = X86_TRAP_DB;
 		break;
 	case SVM_EXIT_VMRUN:
 	case SVM_EXIT_VMLOAD:

@@ -36,9 +36,11 @@ static struct page *svm_msrpm_all;
 
 /*
  * The IOPM is 12 KiB and the MSRPM 8 KiB, both physically contiguous and
- * 4 KiB aligned (APM Vol. 2 15.10.1, 15.11).  Every bit set means every
- * port and every MSR access exits: the core decides what they do.  The
- * hardware only reads them, so one copy serves every VM.
+ * 4 KiB aligned (APM Vol. 2 15.10.1, 15.11).  Every port access exits,
+ * and every MSR access but those of the MSRs the VMCB switches (msr.c);
+ * with an MSR filter, the all-ones map makes those exit too.  The core
+ * decides what the accesses do.  The hardware only reads the maps, so one
+ * copy of each serves every VM.
  */
 #define SVM_IOPM_ORDER		2
 #define SVM_IOPM_SIZE		(12 * 1024)

@@ -188,7 +188,6 @@ void svm_events_reset(struct svm_vcpu *svm);
 void svm_events_before_run(struct kvmx_vcpu *vcpu);
 void svm_events_after_run(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit);
 void svm_step_request(struct svm_vcpu *svm, enum svm_step_kind kind);
-bool svm_step_exit(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit);
 
 /* run.c */
 void svm_asid_cpu_init(struct svm_cpu *sc);

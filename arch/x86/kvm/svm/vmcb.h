@@ -259,6 +259,7 @@ static_assert(sizeof(struct vmcb) == 4096);
 #define SVM_EXIT_STGI		0x084
 #define SVM_EXIT_CLGI		0x085
 #define SVM_EXIT_SKINIT		0x086
+#define SVM_EXIT_ICEBP		0x088
 #define SVM_EXIT_WBINVD		0x089
 #define SVM_EXIT_MONITOR	0x08a
 #define SVM_EXIT_MWAIT		0x08b

@@ -4,12 +4,16 @@
  * which resume it (SDM Vol. 3A 6.15): #DE, #UD, #GP with error code 0 for
  * a non-canonical address and with the selector for a selector past the
  * GDT limit, #BP from INT3 (a trap: RIP after it) when userspace does not
- * debug the guest, #PF with CR2 and the error code (not present, write,
+ * debug the guest, #DB from ICEBP (also a trap), #PF with CR2 and the error code (not present, write,
  * reserved bit, write to a read-only page then retried after the handler
  * fixed the page table), #NM with CR0.TS (retried after CLTS), and #DE
  * and INT3 in real mode through the IVT.  #AC is not here: it needs CPL 3
  * and these guests run at CPL 0.
  */
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "kvmx_test.h"
 #include "guest16.h"
 
@@ -72,7 +76,7 @@ static void __check_exception(struct __test_metadata *_metadata,
 	__check_exception(_metadata, guest, arg, vec, err, 0, rip, cr2)
 
 extern const char exc_de_insn[], exc_ud_insn[], exc_gp_insn[],
-	exc_gp_sel_insn[], exc_bp_insn[], exc_pf_insn[];
+	exc_gp_sel_insn[], exc_bp_insn[], exc_pf_insn[], exc_icebp_insn[];
 
 static void __attribute__((noinline)) guest_de(uint64_t unused)
 {
@@ -137,6 +141,42 @@ TEST(breakpoint_without_guest_debug)
 {
 	check_exception(_metadata, guest_bp, 0, BP_VECTOR, 0, exc_bp_insn + 1,
 			NO_CR2);
+}
+
+/* ICEBP in a child process on the host: SIGTRAP if the CPU has it. */
+static bool host_cpu_has_icebp(void)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (!pid) {
+		asm volatile(".byte 0xf1");
+		_exit(0);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return false;
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGTRAP;
+}
+
+static void __attribute__((noinline)) guest_icebp(uint64_t unused)
+{
+	asm volatile(ARM_RESUME "exc_icebp_insn: .byte 0xf1\n\t1:\n\t"
+		     : : : "r11", "memory");
+	report_seen();
+}
+
+/*
+ * ICEBP (INT1, f1): a #DB trap through the guest's IDT, RIP after the
+ * instruction (SDM Vol. 3A 17.3.1.1); the hypervisor may intercept it
+ * (SVM does, against an ambiguous EXITINTINFO) but the guest must not see
+ * that.
+ */
+TEST(icebp_is_a_debug_trap)
+{
+	if (!host_cpu_has_icebp())
+		SKIP(return, "this CPU raises #UD for ICEBP (QEMU TCG does)");
+	check_exception(_metadata, guest_icebp, 0, DB_VECTOR, 0,
+			exc_icebp_insn + 1, NO_CR2);
 }
 
 /* 32 GiB: PML4[0] -> PDPT[32], which the library leaves not present. */
