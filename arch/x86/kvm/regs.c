@@ -272,8 +272,10 @@ int kvmx_set_sregs(struct kvmx_vcpu *vcpu, const struct kvm_sregs *sregs)
 	if (kvmx_guest_pae_paging(vcpu))
 		kvmx_load_pdptrs(vcpu);
 
-	/* the lowest pending interrupt of the bitmap is queued, as in-tree */
-	vcpu->ev.interrupt.type = KVMX_EVENT_NONE;
+	/*
+	 * The lowest pending interrupt of the bitmap is queued, as in-tree;
+	 * an empty bitmap (and SREGS2, which has none) leaves a queued one.
+	 */
 	for (i = 0; i < ARRAY_SIZE(sregs->interrupt_bitmap); i++) {
 		if (!sregs->interrupt_bitmap[i])
 			continue;

@@ -125,6 +125,13 @@ int kvmx_vcpu_run(struct kvmx_vcpu *vcpu)
 			r = -EIO;
 			break;
 		}
+		/* e.g. KVM_X86_SET_MCE on a vCPU that cannot take it */
+		if (vcpu->ev.triple_fault) {
+			vcpu->ev.triple_fault = false;
+			run->exit_reason = KVM_EXIT_SHUTDOWN;
+			r = 0;
+			break;
+		}
 		cond_resched();
 
 		r = kvmx_enter_guest(vcpu, &exit);

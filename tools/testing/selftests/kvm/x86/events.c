@@ -108,6 +108,31 @@ TEST(interrupt_second_replaces_first)
 	kvm_vm_free(vm);
 }
 
+/*
+ * KVM_SET_SREGS queues the lowest vector of its interrupt_bitmap; an
+ * empty bitmap leaves an interrupt already queued alone (in-tree
+ * __set_sregs() only ever queues).
+ */
+TEST(interrupt_survives_sregs_without_bitmap)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create_guest(&vcpu, guest_take_one_irq);
+	struct kvm_vcpu_events ev;
+	struct kvm_sregs s;
+
+	vcpu_install_irq_handlers(vcpu);
+	vcpu_expect_ucall(vcpu, UCALL_SYNC, 0);
+	inject(vcpu, VEC_B);
+	vcpu_sregs_get(vcpu, &s);
+	memset(s.interrupt_bitmap, 0, sizeof(s.interrupt_bitmap));
+	vcpu_sregs_set(vcpu, &s);
+	vcpu_ioctl(vcpu, KVM_GET_VCPU_EVENTS, &ev);
+	EXPECT_EQ(1, ev.interrupt.injected);
+	EXPECT_EQ(VEC_B, ev.interrupt.nr);
+	vcpu_expect_ucall(vcpu, UCALL_DONE, 0);
+	kvm_vm_free(vm);
+}
+
 TEST(interrupt_vector_range)
 {
 	struct kvm_vm *vm = vm_create_bare();
