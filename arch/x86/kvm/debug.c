@@ -117,8 +117,12 @@ long kvmx_set_guest_debug(struct kvmx_vcpu *vcpu, void __user *argp)
 
 	if (copy_from_user(&dbg, argp, sizeof(dbg)))
 		return -EFAULT;
-	if (dbg.control & ~KVMX_GUESTDBG_VALID)
-		return -EINVAL;
+	/*
+	 * Bits kvmx does not know (or implement: BLOCKIRQ) are ignored, as
+	 * in-tree ignores what it does not know; KVM_CAP_SET_GUEST_DEBUG2,
+	 * which would list the valid ones, is not offered.
+	 */
+	dbg.control &= KVMX_GUESTDBG_VALID;
 	if (dbg.control & (KVM_GUESTDBG_INJECT_DB | KVM_GUESTDBG_INJECT_BP)) {
 		if (vcpu->ev.exception.type != KVMX_EVENT_NONE)
 			return -EBUSY;
