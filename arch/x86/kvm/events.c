@@ -99,6 +99,17 @@ void kvmx_events_before_entry(struct kvmx_vcpu *vcpu)
 	if (vcpu->ev.exception.type != KVMX_EVENT_NONE) {
 		*inj = vcpu->ev.exception;
 		vcpu->ev.exception_pending = false;
+		/*
+		 * The error code as the mode at delivery has it: VM entry
+		 * refuses one the vector does not push, or a missing one
+		 * (SDM Vol. 3C 26.2.1.3), and the VMM's KVM_SET_VCPU_EVENTS
+		 * or SREGS may not agree with it.
+		 */
+		if (inj->type == KVMX_EVENT_HW_EXCEPTION &&
+		    inj->has_error != kvmx_exc_error_ok(vcpu, inj->vector)) {
+			inj->has_error = !inj->has_error;
+			inj->error_code = 0;
+		}
 	} else if (vcpu->ev.nmi_injected) {
 		inj->type = KVMX_EVENT_NMI;
 		inj->vector = X86_TRAP_NMI;

@@ -33,6 +33,12 @@
 #include <unistd.h>
 
 #include "kvmx_test.h"
+
+/* #DF #TS #NP #SS #GP #PF #AC #CP #VC #SX push an error code */
+#define EXC_WITH_ERROR_CODE	((1u << 8) | (1u << 10) | (1u << 11) | \
+				 (1u << 12) | (1u << 13) | (1u << 14) | \
+				 (1u << 17) | (1u << 21) | (1u << 29) | \
+				 (1u << 30))
 #include "state.h"
 
 #define GOOD_MAGIC	0x600dULL
@@ -279,6 +285,7 @@ FIXTURE(fuzz) {
 	unsigned int eintr;
 	bool no_run;			/* the input must not be run */
 	unsigned int smm_not_run;
+	unsigned int bad_error_not_run;
 };
 
 FIXTURE_SETUP(fuzz)
@@ -315,9 +322,10 @@ FIXTURE_TEARDOWN(fuzz)
 {
 	unsigned int i;
 
-	TH_LOG("%u inputs accepted, %u rejected, %u EFAULT; %u fuzzed runs (%u EINTR), %u good-state checks; %u SMM inputs not run",
+	TH_LOG("%u inputs accepted, %u rejected, %u EFAULT; %u fuzzed runs (%u EINTR), %u good-state checks; %u SMM and %u bad error code inputs not run",
 	       self->accepted, self->rejected, self->efault, self->runs,
-	       self->eintr, self->checks, self->smm_not_run);
+	       self->eintr, self->checks, self->smm_not_run,
+	       self->bad_error_not_run);
 	for (i = 0; i < ARRAY_SIZE(self->exits); i++)
 		if (self->exits[i])
 			TH_LOG("  fuzzed runs ending in %s: %u",
@@ -728,6 +736,20 @@ static bool input_events(struct __test_metadata *_metadata,
 	    memcmp(&s.smi, &self->good->events.smi, sizeof(s.smi))) {
 		self->no_run = true;
 		self->smm_not_run++;
+	}
+	/*
+	 * Nor an exception whose error code does not match its vector
+	 * (SDM Vol. 3A 6.15; the guest is in protected mode): the distro
+	 * KVM on VMX hands it to VM entry, which fails (invalid control
+	 * field), and the vCPU then fails every later entry too, even
+	 * after the good state is restored (seen on the Bochs host).  kvmx
+	 * drops an error code the vector does not push.
+	 */
+	if (s.exception.injected &&
+	    !s.exception.has_error_code !=
+	    !((1u << (s.exception.nr & 31)) & EXC_WITH_ERROR_CODE)) {
+		self->no_run = true;
+		self->bad_error_not_run++;
 	}
 	r = ioctl(self->vcpu->fd, KVM_SET_VCPU_EVENTS, &s);
 	err = errno;
