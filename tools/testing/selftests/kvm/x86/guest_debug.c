@@ -74,7 +74,7 @@ static void expect_debug_exit(struct __test_metadata *_metadata,
  * and QEMU only after it.  Such an exit must be at @start, BS set, and
  * the next one is then the real first step.
  */
-static void skip_entry_step(struct __test_metadata *_metadata,
+static bool skip_entry_step(struct __test_metadata *_metadata,
 			    struct kvm_vcpu *vcpu, const void *start,
 			    const void *first)
 {
@@ -87,12 +87,28 @@ static void skip_entry_step(struct __test_metadata *_metadata,
 	if (vcpu->run->debug.arch.pc == (uint64_t)(uintptr_t)first) {
 		vcpu_regs_get(vcpu, &r);
 		EXPECT_EQ((uint64_t)(uintptr_t)first, r.rip);
-		return;
+		return true;
 	}
 	EXPECT_EQ((uint64_t)(uintptr_t)start, vcpu->run->debug.arch.pc);
 	TH_LOG("a step exit at the entry, before the first instruction");
-	expect_debug_exit(_metadata, vcpu, DB_VECTOR, first);
+	vcpu_run(vcpu);
+	vcpu_assert_exit(vcpu, KVM_EXIT_DEBUG);
+	/*
+	 * Bochs 2.7 raises it at every entry, so the guest never gets
+	 * past its first instruction, with either KVM: nothing to test.
+	 */
+	if (vcpu->run->debug.arch.pc == (uint64_t)(uintptr_t)start)
+		return false;
+	EXPECT_EQ(DB_VECTOR, vcpu->run->debug.arch.exception);
+	EXPECT_EQ((uint64_t)(uintptr_t)first, vcpu->run->debug.arch.pc);
+	vcpu_regs_get(vcpu, &r);
+	EXPECT_EQ((uint64_t)(uintptr_t)first, r.rip);
+	return true;
 }
+
+#define STEP_SKIP_REASON \
+	"this CPU raises the single-step trap at every VM entry (Bochs)"
+
 
 /*
  * A known sequence, entered directly as the guest function (no compiler
@@ -134,9 +150,12 @@ TEST(singlestep)
 	for (i = 0; i < ARRAY_SIZE(steps); i++) {
 		uint64_t dr6;
 
-		if (i == 0)
-			skip_entry_step(_metadata, vcpu, ss_0, steps[0]);
-		else
+		if (i == 0) {
+			if (!skip_entry_step(_metadata, vcpu, ss_0, steps[0])) {
+				kvm_vm_free(vm);
+				SKIP(return, STEP_SKIP_REASON);
+			}
+		} else
 			expect_debug_exit(_metadata, vcpu, DB_VECTOR, steps[i]);
 		dr6 = vcpu->run->debug.arch.dr6;
 		EXPECT_TRUE(dr6 & DR6_BS) {
@@ -283,7 +302,10 @@ TEST(int3_to_guest_after_debug_off)
 	set_guest_debug(vcpu, KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP |
 			KVM_GUESTDBG_USE_SW_BP | KVM_GUESTDBG_USE_HW_BP,
 			(uint64_t)(uintptr_t)off_1, DR7_FIXED_1 | DR7_G0);
-	skip_entry_step(_metadata, vcpu, off_0, off_1);
+	if (!skip_entry_step(_metadata, vcpu, off_0, off_1)) {
+		kvm_vm_free(vm);
+		SKIP(return, STEP_SKIP_REASON);
+	}
 	EXPECT_TRUE(vcpu->run->debug.arch.dr6 & DR6_BS);
 
 	set_guest_debug(vcpu, 0, 0, 0);
