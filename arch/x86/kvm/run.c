@@ -41,6 +41,17 @@ static int kvmx_enter_guest(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit)
 	/* last look with IRQs off: a kick or signal from now on exits us */
 	if (!signal_pending(current) && !need_resched() &&
 	    !READ_ONCE(vm->dead)) {
+		/*
+		 * The guest's FPU state is the task's (fpu_swap_kvm_fpstate()
+		 * in kvmx_vcpu_run()), and a context switch since then (a
+		 * preemption, a migration, cond_resched()) saved the
+		 * registers and left them to be reloaded on the way back to
+		 * user space.  The guest is not user space: reload them now,
+		 * with the host's XCR0 still in place, or the guest runs on
+		 * whatever the last task left in them.
+		 */
+		if (test_thread_flag(TIF_NEED_FPU_LOAD))
+			switch_fpu_return();
 		xcr0_loaded = kvmx_load_guest_xcr0(vcpu);
 		WRITE_ONCE(vcpu->in_guest, true);
 		r = kvmx_backend->run(vcpu, exit);
