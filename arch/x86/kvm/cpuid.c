@@ -7,6 +7,7 @@
  */
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <asm/cpufeature.h>
 #include <asm/processor.h>
 #include <asm/processor-flags.h>
 #include <kvmx/core_private.h>
@@ -261,6 +262,17 @@ static int kvmx_add_xsave_leaves(struct kvmx_cpuid_builder *b)
 	return 0;
 }
 
+/*
+ * What the host kernel itself uses of a CPUID word: it clears features
+ * it turned off (noxsave, or XSAVE disabled at boot as on Bochs' model,
+ * where the raw CPUID still lists XSAVE and AVX), and a guest gets
+ * nothing the host's context switching does not cover.
+ */
+static u32 kvmx_host_caps(enum cpuid_leafs word)
+{
+	return boot_cpu_data.x86_capability[word];
+}
+
 static int kvmx_build_supported(struct kvmx_cpuid_builder *b)
 {
 	u32 max_basic = min_t(u32, cpuid_eax(0), 0xd);
@@ -278,20 +290,25 @@ static int kvmx_build_supported(struct kvmx_cpuid_builder *b)
 	if (!e)
 		return -E2BIG;
 	e->ebx &= KVMX_CPUID_1_EBX;
-	e->ecx = (e->ecx & KVMX_CPUID_1_ECX) | KVMX_CPUID_1_ECX_HYPERVISOR;
-	e->edx &= KVMX_CPUID_1_EDX;
+	e->ecx = (e->ecx & KVMX_CPUID_1_ECX & kvmx_host_caps(CPUID_1_ECX)) |
+		 KVMX_CPUID_1_ECX_HYPERVISOR;
+	e->edx &= KVMX_CPUID_1_EDX & kvmx_host_caps(CPUID_1_EDX);
 
 	if (max_basic >= 7) {
 		e = kvmx_add_leaf(b, 7, 0, true);
 		if (!e)
 			return -E2BIG;
 		e->eax = 0;	/* no subleaves beyond 0 */
-		e->ebx &= KVMX_CPUID_7_EBX;
+		e->ebx &= KVMX_CPUID_7_EBX & kvmx_host_caps(CPUID_7_0_EBX);
 		/* TSC_ADJUST is emulated (msrs.c): offered on any host */
 		e->ebx |= BIT(1);
-		/* 5-level guest paging needs a host CPU that has it */
-		e->ecx &= KVMX_CPUID_7_ECX;
-		e->edx &= KVMX_CPUID_7_EDX;
+		/*
+		 * 5-level guest paging needs a host CPU that has it, not a
+		 * host kernel that uses it (a 4-level host clears LA57)
+		 */
+		e->ecx &= KVMX_CPUID_7_ECX &
+			  (kvmx_host_caps(CPUID_7_ECX) | BIT(16));
+		e->edx &= KVMX_CPUID_7_EDX & kvmx_host_caps(CPUID_7_EDX);
 	}
 	if (max_basic >= 0xd) {
 		int r = kvmx_add_xsave_leaves(b);
@@ -322,8 +339,8 @@ static int kvmx_build_supported(struct kvmx_cpuid_builder *b)
 	if (!e)
 		return -E2BIG;
 	e->eax = e->ebx = 0;
-	e->ecx &= KVMX_CPUID_EXT1_ECX;
-	e->edx &= KVMX_CPUID_EXT1_EDX;
+	e->ecx &= KVMX_CPUID_EXT1_ECX & kvmx_host_caps(CPUID_8000_0001_ECX);
+	e->edx &= KVMX_CPUID_EXT1_EDX & kvmx_host_caps(CPUID_8000_0001_EDX);
 	/* the brand string, as the host's */
 	for (f = 0x80000002; f <= min_t(u32, max_ext, 0x80000004); f++)
 		if (!kvmx_add_leaf(b, f, 0, false))
