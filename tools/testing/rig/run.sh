@@ -481,7 +481,13 @@ while kill -0 "$emu_pid" 2>/dev/null; do
 		case $mark in
 		'@@KVMX BEGIN '*)
 			i=${mark#@@KVMX BEGIN }; i=${i%% *}
-			deadline=$((now + ${limit_of[$i]:-$timeout} * time_factor + 60)) ;;
+			case $i in
+			''|*[!0-9]*)
+				# the line is still being written: read it again
+				last_mark= ;;
+			*)
+				deadline=$((now + ${limit_of[$i]:-$timeout} * time_factor + 60)) ;;
+			esac ;;
 		*) deadline=$((now + phase_budget)) ;;
 		esac
 	fi
