@@ -26,6 +26,47 @@
 #define MIX_F_AVX	2
 #define MIX_F_AVX512	4
 
+/*
+ * Assembly text shared by the workload and tests that hold its state in
+ * host registers: with %rdi = a struct mix_state and %ebp = MIX_F_*
+ * flags, load (then local label 1 is defined) or store the x87 stack,
+ * MXCSR, xmm0-15 and, with MIX_F_AVX, the upper halves of ymm0-15.  The
+ * store leaves the "jz 1f" of its AVX test for the caller to close with
+ * its own label 1 (after whatever it adds there).
+ */
+#define MIX_STR_(x) #x
+#define MIX_STR(x) MIX_STR_(x)
+#define MIX_ASM_LOAD_FP \
+	"\tfninit\n" \
+	"\tfldcw 1792(%rdi)\n" \
+	".irp i, 7,6,5,4,3,2,1,0\n" \
+	"\tfldt 64+16*\\i(%rdi)\n" \
+	".endr\n" \
+	"\tldmxcsr 1796(%rdi)\n" \
+	".irp i, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n" \
+	"\tmovdqu 192+16*\\i(%rdi), %xmm\\i\n" \
+	".endr\n" \
+	"\ttest $" MIX_STR(MIX_F_AVX) ", %ebp\n" \
+	"\tjz 1f\n" \
+	".irp i, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n" \
+	"\tvinsertf128 $1, 448+16*\\i(%rdi), %ymm\\i, %ymm\\i\n" \
+	".endr\n" \
+	"1:\n"
+
+#define MIX_ASM_STORE_FP \
+	".irp i, 0,1,2,3,4,5,6,7\n" \
+	"\tfstpt 64+16*\\i(%rdi)\n" \
+	".endr\n" \
+	"\tstmxcsr 1796(%rdi)\n" \
+	".irp i, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n" \
+	"\tmovdqu %xmm\\i, 192+16*\\i(%rdi)\n" \
+	".endr\n" \
+	"\ttest $" MIX_STR(MIX_F_AVX) ", %ebp\n" \
+	"\tjz 1f\n" \
+	".irp i, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15\n" \
+	"\tvextractf128 $1, %ymm\\i, 448+16*\\i(%rdi)\n" \
+	".endr\n"
+
 /* Offsets are used by the assembly: keep them in sync (static_assert). */
 struct mix_state {
 	uint64_t gpr[8];		/*    0: r8..r15 */
