@@ -169,11 +169,20 @@ static void svm_set_windows(struct kvmx_vcpu *vcpu)
 				 SVM_VINTR_PRIO | SVM_VINTR_IGN_TPR);
 
 	vintr |= vcpu->cr8 & SVM_VINTR_TPR;
-	if (vcpu->irq_window) {
+	c->intercept_misc1 &= ~SVM_INTERCEPT1_VINTR;
+	if (vcpu->irq_window && (c->interrupt_state & SVM_INTERRUPT_SHADOW) &&
+	    !c->event_inj && svm->step.kind == SVM_STEP_NONE) {
+		/*
+		 * In a shadow, step past it first; the window is asked for
+		 * again at the next entry.  The hardware would hold V_IRQ
+		 * back itself, but QEMU's emulated SVM loses the shadow of
+		 * the VMCB when VMRUN follows the host's STI (vmenter.S) and
+		 * takes the virtual interrupt inside it.
+		 */
+		svm_step_request(svm, SVM_STEP_SHADOW);
+	} else if (vcpu->irq_window) {
 		vintr |= SVM_VINTR_IRQ | SVM_VINTR_PRIO | SVM_VINTR_IGN_TPR;
 		c->intercept_misc1 |= SVM_INTERCEPT1_VINTR;
-	} else {
-		c->intercept_misc1 &= ~SVM_INTERCEPT1_VINTR;
 	}
 	c->vintr = vintr;
 
