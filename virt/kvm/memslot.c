@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Memory slots: KVM_SET_USER_MEMORY_REGION with in-tree KVM's validation,
- * and guest-frame lookup.  Slots are kept in an array sorted by guest
- * frame; a change takes mmu_lock for write, so no vCPU is in guest mode or
- * resolving a fault while mappings into the old layout are torn down.
+ * and guest-frame lookup.  The slots of a VM are an immutable array sorted
+ * by guest frame, read under vm->srcu (binary search) and replaced as a
+ * whole under vm->lock while vCPUs keep running: the new array is
+ * published, synchronize_srcu() waits out every fault that may still use
+ * the old one, and only then are the mappings of the ranges that changed
+ * dropped and the replaced slots freed.  A vCPU that touches a deleted
+ * slot's range from then on faults and finds no slot: an MMIO exit.
  */
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -15,27 +19,32 @@
 /* in-tree KVM's limit on one slot: the page count must fit 31 bits */
 #define KVMX_MEM_MAX_NR_PAGES	((1UL << 31) - 1)
 
-static struct kvmx_memslot *kvmx_id_to_memslot(struct kvmx_vm *vm, u16 id,
-					       int *pos)
+/* The current slots: under vm->srcu, or with vm->lock held. */
+struct kvmx_memslots *kvmx_memslots(struct kvmx_vm *vm)
 {
-	struct kvmx_memslots *s = &vm->memslots;
+	return srcu_dereference_check(vm->memslots, &vm->srcu,
+				      lockdep_is_held(&vm->lock));
+}
+
+struct kvmx_memslot *kvmx_id_to_memslot(struct kvmx_memslots *s, u16 id)
+{
 	int i;
 
-	for (i = 0; i < s->nr; i++) {
-		if (s->slots[i]->id == id) {
-			*pos = i;
+	for (i = 0; s && i < s->nr; i++)
+		if (s->slots[i]->id == id)
 			return s->slots[i];
-		}
-	}
 	return NULL;
 }
 
-/* Callers hold mmu_lock (either way) or vm->lock. */
+/* Callers hold vm->srcu or vm->lock. */
 struct kvmx_memslot *kvmx_gfn_to_memslot(struct kvmx_vm *vm, u64 gfn)
 {
-	struct kvmx_memslots *s = &vm->memslots;
-	int lo = 0, hi = s->nr - 1;
+	struct kvmx_memslots *s = kvmx_memslots(vm);
+	int lo = 0, hi;
 
+	if (!s)
+		return NULL;
+	hi = s->nr - 1;
 	while (lo <= hi) {
 		int mid = lo + (hi - lo) / 2;
 		struct kvmx_memslot *slot = s->slots[mid];
@@ -50,13 +59,12 @@ struct kvmx_memslot *kvmx_gfn_to_memslot(struct kvmx_vm *vm, u64 gfn)
 	return NULL;
 }
 
-static bool kvmx_range_overlaps(struct kvmx_vm *vm, u16 id, u64 start,
+static bool kvmx_range_overlaps(struct kvmx_memslots *s, u16 id, u64 start,
 				u64 npages)
 {
-	struct kvmx_memslots *s = &vm->memslots;
 	int i;
 
-	for (i = 0; i < s->nr; i++) {
+	for (i = 0; s && i < s->nr; i++) {
 		struct kvmx_memslot *slot = s->slots[i];
 
 		if (slot->id == id)
@@ -68,80 +76,47 @@ static bool kvmx_range_overlaps(struct kvmx_vm *vm, u16 id, u64 start,
 	return false;
 }
 
-/*
- * The guest may have written any writable page through the TDP mapping,
- * behind the host page tables' back: tell the page cache (memfd, hugetlbfs
- * or file-backed guest memory) that they are dirty.
- */
-static void kvmx_unpin_memslot(struct kvmx_memslot *slot)
+static unsigned long kvmx_dirty_bitmap_bytes(u64 npages)
 {
-	bool dirty = !(slot->flags & KVM_MEM_READONLY);
-	u64 i;
-
-	if (!slot->pinned)
-		return;
-	for (i = 0; i < slot->npages; i++) {
-		if (slot->pinned[i])
-			unpin_user_pages_dirty_lock(&slot->pinned[i], 1, dirty);
-		slot->pinned[i] = NULL;
-	}
+	return ALIGN(npages, BITS_PER_LONG) / 8;
 }
 
-static void kvmx_free_memslot(struct kvmx_memslot *slot)
+static void kvmx_free_memslot(struct kvmx_memslot *slot, bool with_bitmap)
 {
-	kvmx_unpin_memslot(slot);
-	kvfree(slot->pinned);
+	if (with_bitmap)
+		kvfree(slot->dirty_bitmap);
 	kfree(slot);
 }
 
-static void kvmx_memslots_remove(struct kvmx_memslots *s, int pos)
+/*
+ * The array with @old left out and @new put in at its place in frame
+ * order (either may be NULL).
+ */
+static struct kvmx_memslots *
+kvmx_memslots_replace(struct kvmx_memslots *cur, struct kvmx_memslot *old,
+		      struct kvmx_memslot *new)
 {
-	memmove(&s->slots[pos], &s->slots[pos + 1],
-		(s->nr - pos - 1) * sizeof(s->slots[0]));
-	s->nr--;
-}
+	int n = cur ? cur->nr : 0, i, j = 0;
+	struct kvmx_memslots *s;
 
-static int kvmx_memslots_reserve(struct kvmx_memslots *s)
-{
-	struct kvmx_memslot **grown;
-	int cap;
+	s = kvzalloc(struct_size(s, slots, n + 1), GFP_KERNEL_ACCOUNT);
+	if (!s)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		struct kvmx_memslot *slot = cur->slots[i];
 
-	if (s->nr < s->capacity)
-		return 0;
-	cap = s->capacity ? s->capacity * 2 : 8;
-	/* kvrealloc() changed signature between 6.1 and 6.12: copy by hand */
-	grown = kvmalloc_array(cap, sizeof(*grown), GFP_KERNEL_ACCOUNT);
-	if (!grown)
-		return -ENOMEM;
-	if (s->nr)
-		memcpy(grown, s->slots, s->nr * sizeof(*grown));
-	kvfree(s->slots);
-	s->slots = grown;
-	s->capacity = cap;
-	return 0;
-}
-
-static void kvmx_memslots_insert(struct kvmx_memslots *s,
-				 struct kvmx_memslot *slot)
-{
-	int pos = 0;
-
-	while (pos < s->nr && s->slots[pos]->base_gfn < slot->base_gfn)
-		pos++;
-	memmove(&s->slots[pos + 1], &s->slots[pos],
-		(s->nr - pos) * sizeof(s->slots[0]));
-	s->slots[pos] = slot;
-	s->nr++;
-}
-
-/* Drop every TDP mapping and make each vCPU flush before it re-enters. */
-static void kvmx_invalidate_all(struct kvmx_vm *vm)
-{
-	int i, n = atomic_read_acquire(&vm->nr_vcpus);
-
-	kvmx_tdp_zap_all(vm);
-	for (i = 0; i < n; i++)
-		kvmx_make_request(vm->vcpus[i], KVMX_REQ_TLB_FLUSH);
+		if (slot == old)
+			continue;
+		if (new && slot->base_gfn > new->base_gfn) {
+			s->slots[j++] = new;
+			new = NULL;
+		}
+		s->slots[j++] = slot;
+	}
+	if (new)
+		s->slots[j++] = new;
+	s->nr = j;
+	return s;
 }
 
 static int kvmx_check_region(const struct kvm_userspace_memory_region *mem)
@@ -172,8 +147,15 @@ static int kvmx_check_region(const struct kvm_userspace_memory_region *mem)
 	return 0;
 }
 
+/*
+ * The slot object for @mem.  A dirty bitmap carries over from @old when
+ * both log (in-tree keeps it across a move or a flags change, so nothing
+ * dirty is lost); a new one starts all set with
+ * KVM_DIRTY_LOG_INITIALLY_SET, else clear.
+ */
 static struct kvmx_memslot *
-kvmx_new_memslot(const struct kvm_userspace_memory_region *mem)
+kvmx_new_memslot(struct kvmx_vm *vm, const struct kvm_userspace_memory_region *mem,
+		 struct kvmx_memslot *old)
 {
 	struct kvmx_memslot *slot;
 
@@ -185,26 +167,70 @@ kvmx_new_memslot(const struct kvm_userspace_memory_region *mem)
 	slot->base_gfn = mem->guest_phys_addr >> PAGE_SHIFT;
 	slot->npages = mem->memory_size >> PAGE_SHIFT;
 	slot->userspace_addr = mem->userspace_addr;
-	slot->pinned = kvcalloc(slot->npages, sizeof(*slot->pinned),
-				GFP_KERNEL_ACCOUNT);
-	if (!slot->pinned) {
+	if (!(slot->flags & KVM_MEM_LOG_DIRTY_PAGES))
+		return slot;
+	if (old && old->dirty_bitmap) {
+		slot->dirty_bitmap = old->dirty_bitmap;
+		return slot;
+	}
+	slot->dirty_bitmap = kvzalloc(kvmx_dirty_bitmap_bytes(slot->npages),
+				      GFP_KERNEL_ACCOUNT);
+	if (!slot->dirty_bitmap) {
 		kfree(slot);
 		return NULL;
 	}
+	if (vm->manual_dirty_log_protect & KVM_DIRTY_LOG_INITIALLY_SET)
+		bitmap_set(slot->dirty_bitmap, 0, slot->npages);
 	return slot;
+}
+
+/*
+ * Drop the mappings the new layout no longer allows: the old range of a
+ * deleted or moved slot, anything (MMIO markers) in a new range, and the
+ * whole slot when logging starts (so every write faults and is logged,
+ * unless all pages start out dirty) or stops (so huge pages come back).
+ */
+static void kvmx_memslot_zap(struct kvmx_vm *vm, struct kvmx_memslot *old,
+			     struct kvmx_memslot *new)
+{
+	bool flush = false, moved = old && new && old->base_gfn != new->base_gfn;
+	LIST_HEAD(freed);
+
+	spin_lock(&vm->mmu_lock);
+	if (old && (!new || moved))
+		flush |= kvmx_tdp_zap_range(vm, old->base_gfn,
+					    old->base_gfn + old->npages,
+					    &freed);
+	if (new && (!old || moved))
+		flush |= kvmx_tdp_zap_range(vm, new->base_gfn,
+					    new->base_gfn + new->npages,
+					    &freed);
+	if (old && new && !moved) {
+		bool was = old->dirty_bitmap, is = new->dirty_bitmap;
+		bool all_set = vm->manual_dirty_log_protect &
+			       KVM_DIRTY_LOG_INITIALLY_SET;
+
+		if ((is && !was && !all_set) || (was && !is))
+			flush |= kvmx_tdp_zap_range(vm, new->base_gfn,
+						    new->base_gfn + new->npages,
+						    &freed);
+	}
+	spin_unlock(&vm->mmu_lock);
+	if (flush)
+		kvmx_flush_remote_tlbs(vm);
+	kvmx_tdp_free_tables(&freed);
 }
 
 /* Called with vm->lock held. */
 static int kvmx_update_memslots(struct kvmx_vm *vm,
 				const struct kvm_userspace_memory_region *mem)
 {
-	struct kvmx_memslots *s = &vm->memslots;
+	struct kvmx_memslots *cur = kvmx_memslots(vm), *next;
 	u64 base_gfn = mem->guest_phys_addr >> PAGE_SHIFT;
 	u64 npages = mem->memory_size >> PAGE_SHIFT;
 	struct kvmx_memslot *old, *slot = NULL;
-	int pos = -1, r;
 
-	old = kvmx_id_to_memslot(vm, (u16)mem->slot, &pos);
+	old = kvmx_id_to_memslot(cur, (u16)mem->slot);
 
 	if (!npages) {
 		/* deleting a slot that does not exist is an error in-tree */
@@ -221,33 +247,31 @@ static int kvmx_update_memslots(struct kvmx_vm *vm,
 	}
 
 	if (npages && (!old || base_gfn != old->base_gfn) &&
-	    kvmx_range_overlaps(vm, (u16)mem->slot, base_gfn, npages))
+	    kvmx_range_overlaps(cur, (u16)mem->slot, base_gfn, npages))
 		return -EEXIST;
 
 	if (npages) {
-		slot = kvmx_new_memslot(mem);
+		slot = kvmx_new_memslot(vm, mem, old);
 		if (!slot)
 			return -ENOMEM;
-		r = kvmx_memslots_reserve(s);
-		if (r) {
-			kvmx_free_memslot(slot);
-			return r;
-		}
+	}
+	next = kvmx_memslots_replace(cur, old, slot);
+	if (!next) {
+		if (slot)
+			kvmx_free_memslot(slot, !old ||
+					  slot->dirty_bitmap != old->dirty_bitmap);
+		return -ENOMEM;
 	}
 
-	/* Kick vCPUs out of guest mode, then wait for them to leave. */
-	kvmx_vm_kick_all(vm);
-	down_write(&vm->mmu_lock);
-	if (old) {
-		kvmx_invalidate_all(vm);
-		kvmx_memslots_remove(s, pos);
-	}
-	if (slot)
-		kvmx_memslots_insert(s, slot);
-	up_write(&vm->mmu_lock);
+	rcu_assign_pointer(vm->memslots, next);
+	/* no fault uses the old array (nor the slots it alone held) now */
+	synchronize_srcu(&vm->srcu);
+	kvmx_memslot_zap(vm, old, slot);
 
 	if (old)
-		kvmx_free_memslot(old);
+		kvmx_free_memslot(old, !slot ||
+				  slot->dirty_bitmap != old->dirty_bitmap);
+	kvfree(cur);
 	return 0;
 }
 
@@ -264,14 +288,14 @@ int kvmx_set_memory_region(struct kvmx_vm *vm,
 	return r;
 }
 
+/* When the VM goes: nothing reads the slots any more. */
 void kvmx_free_memslots(struct kvmx_vm *vm)
 {
-	struct kvmx_memslots *s = &vm->memslots;
+	struct kvmx_memslots *s = rcu_dereference_protected(vm->memslots, 1);
 	int i;
 
-	for (i = 0; i < s->nr; i++)
-		kvmx_free_memslot(s->slots[i]);
-	kvfree(s->slots);
-	s->slots = NULL;
-	s->nr = 0;
+	for (i = 0; s && i < s->nr; i++)
+		kvmx_free_memslot(s->slots[i], true);
+	kvfree(s);
+	RCU_INIT_POINTER(vm->memslots, NULL);
 }

@@ -181,6 +181,8 @@ static long kvmx_vcpu_ioctl_locked(struct kvmx_vcpu *vcpu, unsigned int ioctl,
 		return kvmx_get_cpuid2(vcpu, argp);
 	case KVM_SET_SIGNAL_MASK:
 		return kvmx_set_signal_mask(vcpu, argp);
+	case KVM_GET_STATS_FD:
+		return kvmx_vcpu_stats_fd(vcpu);
 	default:
 		/* the x86 state ioctls; unknown ones get -EINVAL, as in-tree */
 		return kvmx_arch_vcpu_ioctl(vcpu, ioctl, argp);
@@ -259,6 +261,7 @@ static struct kvmx_vcpu *kvmx_alloc_vcpu(struct kvmx_vm *vm, u32 id)
 void kvmx_vcpu_destroy(struct kvmx_vcpu *vcpu)
 {
 	kvmx_backend->vcpu_free(vcpu);
+	kvmx_page_cache_free(&vcpu->mmu_cache);
 	kvmx_vcpu_free_memory(vcpu);
 }
 

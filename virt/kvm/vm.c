@@ -27,11 +27,15 @@ static void kvmx_vm_free(struct kref *kref)
 	struct kvmx_vm *vm = container_of(kref, struct kvmx_vm, users);
 	int i, n = atomic_read(&vm->nr_vcpus);
 
+	/* first: the notifier calls walk the memslots and the tables */
+	kvmx_mmu_notifier_unregister(vm);
 	for (i = 0; i < n; i++)
 		kvmx_vcpu_destroy(vm->vcpus[i]);
 	kvmx_backend->vm_destroy(vm);
 	kvmx_tdp_destroy(vm);
 	kvmx_free_memslots(vm);
+	kvmx_coalesced_mmio_destroy(vm);
+	cleanup_srcu_struct(&vm->srcu);
 	kvmx_msr_filter_destroy(vm);
 	free_page((unsigned long)vm->coalesced_mmio_ring);
 	mmdrop(vm->mm);
@@ -76,6 +80,37 @@ int kvmx_vm_check_caller(struct kvmx_vm *vm)
 static void kvmx_kick_nop(void *unused)
 {
 	/* The IPI itself forces a VM exit (external interrupt). */
+}
+
+/*
+ * Every vCPU drops what its TLB holds of this VM's TDP tables before it
+ * next runs guest code.  The request is seen by a vCPU about to enter
+ * (kvmx_enter_guest() publishes in_guest, then checks requests); one
+ * already in guest mode is interrupted, and we wait for the IPI to be
+ * taken, i.e. for it to have left the guest.  Called after the tables
+ * changed and before the pages they mapped may be reused.
+ */
+void kvmx_flush_remote_tlbs(struct kvmx_vm *vm)
+{
+	int i, n = atomic_read_acquire(&vm->nr_vcpus);
+	int me;
+
+	WRITE_ONCE(vm->stat.remote_tlb_flush_requests,
+		   vm->stat.remote_tlb_flush_requests + 1);
+	for (i = 0; i < n; i++)
+		kvmx_make_request(vm->vcpus[i], KVMX_REQ_TLB_FLUSH);
+	/* the requests before the in_guest reads; pairs with entry */
+	smp_mb__after_atomic();
+	me = get_cpu();
+	for (i = 0; i < n; i++) {
+		struct kvmx_vcpu *vcpu = vm->vcpus[i];
+		int cpu = READ_ONCE(vcpu->cpu);
+
+		if (READ_ONCE(vcpu->in_guest) && cpu >= 0 && cpu != me)
+			smp_call_function_single(cpu, kvmx_kick_nop, NULL, 1);
+	}
+	put_cpu();
+	WRITE_ONCE(vm->stat.remote_tlb_flush, vm->stat.remote_tlb_flush + 1);
 }
 
 /* Make every vCPU now in guest mode exit soon. */
@@ -148,6 +183,16 @@ static long kvmx_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return kvmx_vm_enable_cap(vm, argp);
 	case KVM_X86_SET_MSR_FILTER:
 		return kvmx_set_msr_filter(vm, argp);
+	case KVM_GET_STATS_FD:
+		return kvmx_vm_stats_fd(vm);
+	case KVM_GET_DIRTY_LOG:
+		return kvmx_get_dirty_log(vm, argp);
+	case KVM_CLEAR_DIRTY_LOG:
+		return kvmx_clear_dirty_log(vm, argp);
+	case KVM_REGISTER_COALESCED_MMIO:
+		return kvmx_register_coalesced_mmio(vm, argp);
+	case KVM_UNREGISTER_COALESCED_MMIO:
+		return kvmx_unregister_coalesced_mmio(vm, argp);
 	default:
 		/* in-tree KVM answers unknown VM ioctls with -ENOTTY */
 		return -ENOTTY;
@@ -182,10 +227,16 @@ static struct kvmx_vm *kvmx_alloc_vm(void)
 		kfree(vm);
 		return NULL;
 	}
+	if (init_srcu_struct(&vm->srcu)) {
+		free_page((unsigned long)vm->coalesced_mmio_ring);
+		kfree(vm->backend);
+		kfree(vm);
+		return NULL;
+	}
 	kref_init(&vm->users);
 	mutex_init(&vm->lock);
-	init_rwsem(&vm->mmu_lock);
-	mutex_init(&vm->tdp_mutex);
+	spin_lock_init(&vm->mmu_lock);
+	spin_lock_init(&vm->ring_lock);
 	atomic_set(&vm->nr_vcpus, 0);
 	mmgrab(current->mm);
 	vm->mm = current->mm;
@@ -218,6 +269,9 @@ int kvmx_create_vm(unsigned long type)
 	r = kvmx_backend->vm_init(vm);
 	if (r)
 		goto out_tdp;
+	r = kvmx_mmu_notifier_register(vm);
+	if (r)
+		goto out_backend;
 
 	r = anon_inode_getfd("kvm-vm", &kvmx_vm_fops, vm, O_RDWR | O_CLOEXEC);
 	if (r < 0)
@@ -225,10 +279,12 @@ int kvmx_create_vm(unsigned long type)
 	return r;
 
 out_backend:
+	kvmx_mmu_notifier_unregister(vm);
 	kvmx_backend->vm_destroy(vm);
 out_tdp:
 	kvmx_tdp_destroy(vm);
 out_free:
+	cleanup_srcu_struct(&vm->srcu);
 	mmdrop(vm->mm);
 	free_page((unsigned long)vm->coalesced_mmio_ring);
 	kfree(vm->backend);

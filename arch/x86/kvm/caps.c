@@ -13,6 +13,9 @@ long kvmx_check_extension(struct kvmx_vm *vm, long cap)
 {
 	switch (cap) {
 	case KVM_CAP_USER_MEMORY:
+	case KVM_CAP_SYNC_MMU:
+	case KVM_CAP_READONLY_MEM:
+	case KVM_CAP_COALESCED_PIO:
 	case KVM_CAP_DESTROY_MEMORY_REGION_WORKS:
 	case KVM_CAP_JOIN_MEMORY_REGIONS_WORKS:
 	case KVM_CAP_SET_TSS_ADDR:
@@ -32,6 +35,7 @@ long kvmx_check_extension(struct kvmx_vm *vm, long cap)
 	case KVM_CAP_GET_MSR_FEATURES:
 	case KVM_CAP_X86_USER_SPACE_MSR:
 	case KVM_CAP_X86_MSR_FILTER:
+	case KVM_CAP_BINARY_STATS_FD:
 		return 1;
 	case KVM_CAP_XSAVE:
 	case KVM_CAP_XCRS:	/* XCR0 exists only with XSAVE */
@@ -52,6 +56,10 @@ long kvmx_check_extension(struct kvmx_vm *vm, long cap)
 		return KVMX_MAX_VCPU_ID;
 	case KVM_CAP_NR_MEMSLOTS:
 		return KVMX_USER_MEM_SLOTS;
+	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
+		return kvmx_manual_dirty_log_caps();
+	case KVM_CAP_COALESCED_MMIO:
+		return KVM_COALESCED_MMIO_PAGE_OFFSET;
 	default:
 		return 0;
 	}

@@ -72,6 +72,15 @@ static enum kvmx_resume kvmx_exit_io(struct kvmx_vcpu *vcpu,
 		return kvmx_needs_emulation(vcpu, exit->hw_reason,
 					    exit->io.port);
 
+	/* an OUT into a coalesced PIO zone goes to the ring, no exit */
+	if (!exit->io.in &&
+	    kvmx_coalesced_write(vcpu->vm, exit->io.port, size,
+				 &vcpu->regs[KVMX_REG_RAX], true)) {
+		kvmx_skip_insn(vcpu, exit->insn_len);
+		return KVMX_RESUME_GUEST;
+	}
+
+	vcpu->stat.io_exits++;
 	vcpu->pio.pending = true;
 	vcpu->pio.in = exit->io.in;
 	vcpu->pio.size = size;

@@ -16,9 +16,9 @@
 /* Copy guest-physical memory; -EFAULT where no memslot backs it. */
 int kvmx_read_guest(struct kvmx_vm *vm, u64 gpa, void *buf, size_t len)
 {
-	int r = 0;
+	int r = 0, idx;
 
-	down_read(&vm->mmu_lock);
+	idx = srcu_read_lock(&vm->srcu);
 	while (len) {
 		struct kvmx_memslot *slot = kvmx_gfn_to_memslot(vm,
 							gpa >> PAGE_SHIFT);
@@ -40,7 +40,7 @@ int kvmx_read_guest(struct kvmx_vm *vm, u64 gpa, void *buf, size_t len)
 		buf += n;
 		len -= n;
 	}
-	up_read(&vm->mmu_lock);
+	srcu_read_unlock(&vm->srcu, idx);
 	return r;
 }
 

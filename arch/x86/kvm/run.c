@@ -14,11 +14,16 @@
 #include <kvmx/core_private.h>
 
 /*
- * One guest entry.  mmu_lock is read-held while in guest mode so that a
- * memslot change (write side) never runs while a vCPU uses the mappings
- * it is about to tear down.  Returns 1 if the guest really ran (then
- * *exit says why it stopped), 0 if the entry was skipped because
- * something needs attention first, or -errno.
+ * Requests that must be handled before guest code runs: a TLB flush asked
+ * by kvmx_flush_remote_tlbs() after the entry-time check would otherwise
+ * be missed until the next exit.
+ */
+#define KVMX_ENTRY_REQUESTS	(BIT(KVMX_REQ_TLB_FLUSH) | BIT(KVMX_REQ_TDP_ROOT))
+
+/*
+ * One guest entry.  Returns 1 if the guest really ran (then *exit says why
+ * it stopped), 0 if the entry was skipped because something needs
+ * attention first, or -errno.
  */
 static int kvmx_enter_guest(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit)
 {
@@ -27,7 +32,6 @@ static int kvmx_enter_guest(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit)
 	int r = 0;
 
 	memset(exit, 0, sizeof(*exit));
-	down_read(&vm->mmu_lock);
 	preempt_disable();
 
 	if (kvmx_check_request(vcpu, KVMX_REQ_TDP_ROOT))
@@ -38,9 +42,18 @@ static int kvmx_enter_guest(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit)
 	kvmx_debug_before_entry(vcpu);
 
 	local_irq_disable();
+	/*
+	 * From here a remote flush sees in_guest and IPIs us (the IPI waits
+	 * in the CPU until the guest runs, then exits it); a request made
+	 * before that is seen now.  Full barrier between the two, paired
+	 * with kvmx_flush_remote_tlbs().
+	 */
+	WRITE_ONCE(vcpu->in_guest, true);
+	smp_mb();
 	/* last look with IRQs off: a kick or signal from now on exits us */
 	if (!signal_pending(current) && !need_resched() &&
-	    !READ_ONCE(vm->dead)) {
+	    !READ_ONCE(vm->dead) &&
+	    !(READ_ONCE(vcpu->requests) & KVMX_ENTRY_REQUESTS)) {
 		/*
 		 * The guest's FPU state is the task's (fpu_swap_kvm_fpstate()
 		 * in kvmx_vcpu_run()), and a context switch since then (a
@@ -53,9 +66,7 @@ static int kvmx_enter_guest(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit)
 		if (test_thread_flag(TIF_NEED_FPU_LOAD))
 			switch_fpu_return();
 		xcr0_loaded = kvmx_load_guest_xcr0(vcpu);
-		WRITE_ONCE(vcpu->in_guest, true);
 		r = kvmx_backend->run(vcpu, exit);
-		WRITE_ONCE(vcpu->in_guest, false);
 		if (xcr0_loaded)
 			kvmx_put_guest_xcr0();
 		vcpu->last_cpu = smp_processor_id();
@@ -65,12 +76,12 @@ static int kvmx_enter_guest(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit)
 			r = 1;
 		}
 	}
+	WRITE_ONCE(vcpu->in_guest, false);
 	/* a host interrupt that ended the run is taken here */
 	local_irq_enable();
 	kvmx_debug_after_exit(vcpu);
 
 	preempt_enable();
-	up_read(&vm->mmu_lock);
 	return r;
 }
 

@@ -341,6 +341,10 @@ struct kvm_clear_dirty_log {
 	};
 };
 
+/* KVM_ENABLE_CAP(KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2) args[0] */
+#define KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE	(1 << 0)
+#define KVM_DIRTY_LOG_INITIALLY_SET		(1 << 1)
+
 /* KVM_SET_SIGNAL_MASK */
 struct kvm_signal_mask {
 	__u32 len;

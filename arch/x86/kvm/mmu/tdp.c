@@ -1,18 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Two-dimensional paging: the guest-physical to host-physical tables (EPT
- * on Intel, NPT on AMD) of a VM, built on demand from its memslots.  Both
- * formats are 4-level radix trees with 512 8-byte entries per 4 KiB table
- * (SDM Vol. 3C 29.3.2, APM Vol. 2 15.25.5); they differ only in which bits
- * mean present/read/write/execute and memory type, which the backend
- * describes in struct kvmx_tdp_format.  Guest pages are pinned (long-term
- * GUP) on first touch and released when their slot goes away.
+ * Two-dimensional paging tables: the guest-physical to host-physical
+ * tables (EPT on Intel, NPT on AMD) of a VM.  Both formats are 4-level
+ * radix trees with 512 8-byte entries per 4 KiB table (SDM Vol. 3C 29.3.2,
+ * APM Vol. 2 15.25.5) with leaves at level 1 (4 KiB), 2 (2 MiB) or 3
+ * (1 GiB); they differ only in which bits mean what, which the backend
+ * describes in struct kvmx_tdp_format.  This file builds, changes and tears
+ * down the tables; mmu/fault.c decides what to map.
  *
- * Locking: faults hold mmu_lock for read and tdp_mutex; zapping holds
- * mmu_lock for write (no vCPU in guest mode) and tdp_mutex.
+ * Everything here runs under vm->mmu_lock (a spinlock: the MMU notifier
+ * calls in here from contexts that may not sleep), so the tables a fault
+ * needs come from a per-vCPU cache filled beforehand.  The CPU walks the
+ * tables concurrently and sets accessed/dirty bits in leaves: entries are
+ * read with READ_ONCE, permissions taken away atomically, and a table page
+ * unhooked from the tree is freed only after every vCPU flushed
+ * (kvmx_tdp_free_tables() after kvmx_flush_remote_tlbs()).
  */
 #include <linux/mm.h>
 #include <linux/gfp.h>
+#include <linux/atomic.h>
 #include <asm/processor.h>
 #include <kvmx/core_private.h>
 
@@ -25,9 +31,45 @@ static inline const struct kvmx_tdp_format *tdp_fmt(void)
 	return kvmx_backend->tdp_format;
 }
 
-static inline unsigned int tdp_index(u64 gpa, int level)
+/* Guest frames one entry at @level covers. */
+static inline u64 tdp_level_pages(int level)
 {
-	return (gpa >> (PAGE_SHIFT + 9 * (level - 1))) & (TDP_ENTRIES - 1);
+	return 1ULL << (9 * (level - 1));
+}
+
+static inline unsigned int tdp_index(u64 gfn, int level)
+{
+	return (gfn >> (9 * (level - 1))) & (TDP_ENTRIES - 1);
+}
+
+static inline bool tdp_is_mmio(u64 e)
+{
+	u64 mmio = tdp_fmt()->mmio_value;
+
+	return mmio && e == mmio;
+}
+
+static inline bool tdp_present(u64 e)
+{
+	return (e & tdp_fmt()->present_mask) && !tdp_is_mmio(e);
+}
+
+static inline bool tdp_is_leaf(u64 e, int level)
+{
+	return level == 1 || (e & tdp_fmt()->huge_bit);
+}
+
+static inline u64 *tdp_child(u64 e)
+{
+	return __va(e & TDP_ADDR_MASK);
+}
+
+static void tdp_count_leaf(struct kvmx_vm *vm, int level, long delta)
+{
+	u64 *counter = level == 1 ? &vm->stat.pages_4k :
+		       level == 2 ? &vm->stat.pages_2m : &vm->stat.pages_1g;
+
+	WRITE_ONCE(*counter, *counter + delta);
 }
 
 /* A 4-level walk covers 48 bits; the CPU may have fewer. */
@@ -48,139 +90,368 @@ int kvmx_tdp_init(struct kvmx_vm *vm)
 	return 0;
 }
 
-/* Free everything below @table (a table at @level), leaving it empty. */
-static void tdp_free_below(struct kvmx_vm *vm, u64 *table, int level)
+/* Fill @pc so that one fault can build a full path below the root. */
+int kvmx_page_cache_topup(struct kvmx_page_cache *pc)
 {
-	const struct kvmx_tdp_format *fmt = tdp_fmt();
+	while (pc->nr < KVMX_PAGE_CACHE_SIZE) {
+		void *page = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+
+		if (!page)
+			return -ENOMEM;
+		pc->pages[pc->nr++] = page;
+	}
+	return 0;
+}
+
+void kvmx_page_cache_free(struct kvmx_page_cache *pc)
+{
+	while (pc->nr)
+		free_page((unsigned long)pc->pages[--pc->nr]);
+}
+
+/*
+ * Take the subtree below @table (at @level) apart: leaves are dropped,
+ * table pages go on @freed.  The entries of @table itself are cleared.
+ */
+static void tdp_unlink_below(struct kvmx_vm *vm, u64 *table, int level,
+			     struct list_head *freed)
+{
 	int i;
 
 	for (i = 0; i < TDP_ENTRIES; i++) {
-		u64 e = table[i];
+		u64 e = READ_ONCE(table[i]);
 
-		if (!(e & fmt->present_mask))
+		if (!e)
 			continue;
-		if (level > 1) {
-			u64 *child = __va(e & TDP_ADDR_MASK);
-
-			tdp_free_below(vm, child, level - 1);
-			free_page((unsigned long)child);
-			vm->tdp.nr_tables--;
-		}
 		WRITE_ONCE(table[i], 0);
+		if (!tdp_present(e))
+			continue;
+		if (tdp_is_leaf(e, level)) {
+			tdp_count_leaf(vm, level, -1);
+			continue;
+		}
+		tdp_unlink_below(vm, tdp_child(e), level - 1, freed);
+		list_add(&virt_to_page(tdp_child(e))->lru, freed);
+		vm->tdp.nr_tables--;
 	}
 }
 
-void kvmx_tdp_zap_all(struct kvmx_vm *vm)
+void kvmx_tdp_free_tables(struct list_head *freed)
 {
-	mutex_lock(&vm->tdp_mutex);
-	tdp_free_below(vm, vm->tdp.root, TDP_LEVELS);
-	mutex_unlock(&vm->tdp_mutex);
+	struct page *page, *next;
+
+	list_for_each_entry_safe(page, next, freed, lru) {
+		list_del(&page->lru);
+		__free_page(page);
+	}
 }
 
+/*
+ * Drop every mapping of guest frames [start, end) below @table, which
+ * covers frames from @base at @level.  Returns true if something present
+ * went away (the caller flushes).  A huge leaf that only partly overlaps
+ * goes as a whole; the next fault maps what is left at the right size.
+ */
+static bool tdp_zap_below(struct kvmx_vm *vm, u64 *table, int level, u64 base,
+			  u64 start, u64 end, struct list_head *freed)
+{
+	u64 span = tdp_level_pages(level);
+	bool flush = false;
+	unsigned int i = start > base ? tdp_index(start, level) : 0;
+
+	for (; i < TDP_ENTRIES; i++) {
+		u64 lo = base + i * span, hi = lo + span;
+		u64 e = READ_ONCE(table[i]);
+
+		if (lo >= end)
+			break;
+		if (!e)
+			continue;
+		if (!tdp_present(e)) {		/* an MMIO marker */
+			WRITE_ONCE(table[i], 0);
+			continue;
+		}
+		if (tdp_is_leaf(e, level)) {
+			WRITE_ONCE(table[i], 0);
+			tdp_count_leaf(vm, level, -1);
+			flush = true;
+			continue;
+		}
+		if (start <= lo && hi <= end) {
+			/* the whole table goes */
+			WRITE_ONCE(table[i], 0);
+			tdp_unlink_below(vm, tdp_child(e), level - 1, freed);
+			list_add(&virt_to_page(tdp_child(e))->lru, freed);
+			vm->tdp.nr_tables--;
+			flush = true;
+			continue;
+		}
+		flush |= tdp_zap_below(vm, tdp_child(e), level - 1, lo, start,
+				       end, freed);
+	}
+	return flush;
+}
+
+bool kvmx_tdp_zap_range(struct kvmx_vm *vm, u64 start, u64 end,
+			struct list_head *freed)
+{
+	lockdep_assert_held(&vm->mmu_lock);
+	if (start >= end)
+		return false;
+	return tdp_zap_below(vm, vm->tdp.root, TDP_LEVELS, 0, start, end,
+			     freed);
+}
+
+/* Called when the VM goes: no vCPU runs any more. */
 void kvmx_tdp_destroy(struct kvmx_vm *vm)
 {
+	LIST_HEAD(freed);
+
 	if (!vm->tdp.root)
 		return;
-	kvmx_tdp_zap_all(vm);
+	spin_lock(&vm->mmu_lock);
+	tdp_unlink_below(vm, vm->tdp.root, TDP_LEVELS, &freed);
+	spin_unlock(&vm->mmu_lock);
+	kvmx_tdp_free_tables(&freed);
 	free_page((unsigned long)vm->tdp.root);
 	vm->tdp.root = NULL;
 }
 
-/* The leaf entry for @gpa, creating the tables above it.  tdp_mutex held. */
-static u64 *tdp_leaf_entry(struct kvmx_vm *vm, u64 gpa)
+/*
+ * The entry for @gfn at @level, building the tables above it from @pc.
+ * If a huge leaf above @level maps the frame, it is returned instead with
+ * *@found_level saying where.  NULL only if @pc ran dry.
+ */
+static u64 *tdp_walk_create(struct kvmx_vm *vm, struct kvmx_page_cache *pc,
+			    u64 gfn, int level, int *found_level)
 {
 	const struct kvmx_tdp_format *fmt = tdp_fmt();
 	u64 *table = vm->tdp.root;
-	int level;
+	int l;
 
-	for (level = TDP_LEVELS; level > 1; level--) {
-		u64 *e = &table[tdp_index(gpa, level)];
+	for (l = TDP_LEVELS; l > level; l--) {
+		u64 *e = &table[tdp_index(gfn, l)];
+		u64 v = READ_ONCE(*e);
 
-		if (!(*e & fmt->present_mask)) {
-			u64 *child = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+		if (tdp_present(v) && tdp_is_leaf(v, l)) {
+			*found_level = l;
+			return e;
+		}
+		if (!tdp_present(v)) {
+			u64 *child;
 
-			if (!child)
+			if (!pc->nr)
 				return NULL;
+			child = pc->pages[--pc->nr];
 			vm->tdp.nr_tables++;
 			WRITE_ONCE(*e, __pa(child) | fmt->table_bits);
+			v = READ_ONCE(*e);
 		}
-		table = __va(*e & TDP_ADDR_MASK);
+		table = tdp_child(v);
 	}
-	return &table[tdp_index(gpa, 1)];
+	*found_level = level;
+	return &table[tdp_index(gfn, level)];
 }
 
-/* Pin the page behind @gfn of @slot once; later faults reuse it. */
-static int tdp_pin_gfn(struct kvmx_vm *vm, struct kvmx_memslot *slot,
-		       u64 gfn, struct page **out)
+/* The lowest entry that maps or would map @gfn, and its level. */
+static u64 *tdp_walk(struct kvmx_vm *vm, u64 gfn, int *level)
 {
-	u64 idx = gfn - slot->base_gfn;
-	unsigned long hva = slot->userspace_addr + idx * PAGE_SIZE;
-	unsigned int flags = FOLL_LONGTERM;
-	struct page *page;
-	long n;
+	u64 *table = vm->tdp.root;
+	int l;
 
-	page = READ_ONCE(slot->pinned[idx]);
-	if (page) {
-		*out = page;
-		return 0;
-	}
-	if (!(slot->flags & KVM_MEM_READONLY))
-		flags |= FOLL_WRITE;
-	/* not pin_user_pages_unlocked(): on 6.1 it refuses FOLL_LONGTERM */
-	n = pin_user_pages_fast(hva, 1, flags, &page);
-	if (n != 1)
-		return n < 0 ? (int)n : -EFAULT;
+	for (l = TDP_LEVELS; l > 1; l--) {
+		u64 *e = &table[tdp_index(gfn, l)];
+		u64 v = READ_ONCE(*e);
 
-	mutex_lock(&vm->tdp_mutex);
-	if (slot->pinned[idx]) {
-		/* another vCPU won the race: keep one pin */
-		unpin_user_page(page);
-		page = slot->pinned[idx];
-	} else {
-		slot->pinned[idx] = page;
+		if (!tdp_present(v) || tdp_is_leaf(v, l)) {
+			*level = l;
+			return e;
+		}
+		table = tdp_child(v);
 	}
-	mutex_unlock(&vm->tdp_mutex);
-	*out = page;
-	return 0;
+	*level = 1;
+	return &table[tdp_index(gfn, 1)];
 }
 
 /*
- * Resolve a TDP fault.  Returns 0 when mapped (resume the guest), 1 when no
- * RAM backs the access (MMIO, or a write to a read-only slot), or -errno
- * (-EFAULT if the slot's user memory is gone).
+ * The largest level up to @level where a leaf for @gfn can go now: where
+ * a table already hangs, a huge leaf would need it freed, and that needs
+ * a flush first; the fault maps at a smaller size instead.
  */
-int kvmx_tdp_handle_fault(struct kvmx_vcpu *vcpu, u64 gpa, u32 access)
+static int tdp_fit_level(struct kvmx_vm *vm, u64 gfn, int level)
+{
+	u64 *table = vm->tdp.root;
+	int l;
+
+	for (l = TDP_LEVELS; l > level; l--) {
+		u64 v = READ_ONCE(table[tdp_index(gfn, l)]);
+
+		if (!tdp_present(v) || tdp_is_leaf(v, l))
+			return level;
+		table = tdp_child(v);
+	}
+	while (level > 1) {
+		u64 v = READ_ONCE(table[tdp_index(gfn, level)]);
+
+		if (!tdp_present(v) || tdp_is_leaf(v, level))
+			break;
+		table = tdp_child(v);
+		level--;
+	}
+	return level;
+}
+
+/*
+ * Map @gfn to host frame @pfn, with a leaf of up to @max_level (the
+ * caller checked that the host maps the whole range that contiguously and
+ * that the memslot covers it).  Returns the level used, or -ENOMEM if the
+ * page cache ran dry.  *@flush is set if a mapping the vCPUs may have
+ * cached changed.
+ */
+int kvmx_tdp_map(struct kvmx_vm *vm, struct kvmx_page_cache *pc, u64 gfn,
+		 u64 pfn, int max_level, bool writable, bool *flush)
 {
 	const struct kvmx_tdp_format *fmt = tdp_fmt();
-	struct kvmx_vm *vm = vcpu->vm;
-	struct kvmx_memslot *slot;
-	struct page *page;
-	bool writable;
-	u64 *leaf;
-	int r;
+	int level = tdp_fit_level(vm, gfn, max_level), found;
+	u64 off = gfn & (tdp_level_pages(level) - 1);
+	u64 *e, old, leaf;
 
-	down_read(&vm->mmu_lock);
-	slot = kvmx_gfn_to_memslot(vm, gpa >> PAGE_SHIFT);
-	writable = slot && !(slot->flags & KVM_MEM_READONLY);
-	if (!slot || ((access & KVMX_TDP_WRITE) && !writable)) {
-		r = 1;
-		goto out;
+	lockdep_assert_held(&vm->mmu_lock);
+	e = tdp_walk_create(vm, pc, gfn, level, &found);
+	if (!e)
+		return -ENOMEM;
+	old = READ_ONCE(*e);
+	if (found != level) {
+		/*
+		 * A huge leaf from before (another vCPU raced us to it):
+		 * if it grants what we want, it is as good; otherwise drop
+		 * it and let the guest fault again at the new size.
+		 */
+		if (!writable || (old & fmt->leaf_write))
+			return found;
+		WRITE_ONCE(*e, 0);
+		tdp_count_leaf(vm, found, -1);
+		*flush = true;
+		return found;
 	}
+	leaf = PFN_PHYS(pfn - off) | fmt->leaf_read | fmt->leaf_exec |
+	       fmt->leaf_attr | (writable ? fmt->leaf_write : 0) |
+	       (level > 1 ? fmt->huge_bit : 0);
+	if (tdp_present(old)) {
+		/* same frame, new rights: keep what the CPU set (A/D) */
+		if ((old & TDP_ADDR_MASK) == (leaf & TDP_ADDR_MASK)) {
+			if (writable && !(old & fmt->leaf_write))
+				atomic64_or(fmt->leaf_write, (atomic64_t *)e);
+			return level;
+		}
+		*flush = true;
+	} else {
+		tdp_count_leaf(vm, level, 1);
+	}
+	WRITE_ONCE(*e, leaf);
+	return level;
+}
 
-	r = tdp_pin_gfn(vm, slot, gpa >> PAGE_SHIFT, &page);
-	if (r)
-		goto out;
+/* Remember that @gfn is MMIO, where the format has a marker for it. */
+void kvmx_tdp_map_mmio(struct kvmx_vm *vm, struct kvmx_page_cache *pc,
+		       u64 gfn)
+{
+	u64 mmio = tdp_fmt()->mmio_value;
+	int found;
+	u64 *e;
 
-	mutex_lock(&vm->tdp_mutex);
-	leaf = tdp_leaf_entry(vm, gpa);
-	if (leaf)
-		WRITE_ONCE(*leaf, PFN_PHYS(page_to_pfn(page)) | fmt->leaf_read |
-			   (writable ? fmt->leaf_write : 0) | fmt->leaf_exec |
-			   fmt->leaf_attr);
-	else
-		r = -ENOMEM;
-	mutex_unlock(&vm->tdp_mutex);
-out:
-	up_read(&vm->mmu_lock);
-	return r;
+	lockdep_assert_held(&vm->mmu_lock);
+	if (!mmio)
+		return;
+	e = tdp_walk_create(vm, pc, gfn, 1, &found);
+	if (e && found == 1 && !READ_ONCE(*e))
+		WRITE_ONCE(*e, mmio);
+}
+
+/*
+ * Take write access away from the frames @base + set bits of @mask (dirty
+ * logging).  A huge leaf among them is dropped: the frames it mapped fault
+ * back in at 4 KiB, each on its own.  Returns true if the caller must
+ * flush.
+ */
+bool kvmx_tdp_protect_gfns(struct kvmx_vm *vm, u64 base, unsigned long mask)
+{
+	const struct kvmx_tdp_format *fmt = tdp_fmt();
+	bool flush = false;
+
+	lockdep_assert_held(&vm->mmu_lock);
+	while (mask) {
+		u64 gfn = base + __ffs(mask);
+		int level;
+		u64 *e = tdp_walk(vm, gfn, &level);
+		u64 v = READ_ONCE(*e);
+
+		mask &= mask - 1;
+		if (!tdp_present(v) || !(v & fmt->leaf_write))
+			continue;
+		if (level > 1) {
+			WRITE_ONCE(*e, 0);
+			tdp_count_leaf(vm, level, -1);
+		} else {
+			atomic64_andnot(fmt->leaf_write, (atomic64_t *)e);
+		}
+		flush = true;
+	}
+	return flush;
+}
+
+/*
+ * Page aging for the host's reclaim (MMU notifier clear/test_young): was
+ * any frame of [start, end) used since the last call?  With @clear, the
+ * accessed bits are cleared; a format without them has its leaves dropped
+ * instead, so the next use faults and shows.
+ */
+static bool tdp_age_below(struct kvmx_vm *vm, u64 *table, int level, u64 base,
+			  u64 start, u64 end, bool clear, bool *flush)
+{
+	u64 accessed = tdp_fmt()->accessed_bit;
+	u64 span = tdp_level_pages(level);
+	unsigned int i = start > base ? tdp_index(start, level) : 0;
+	bool young = false;
+
+	for (; i < TDP_ENTRIES; i++) {
+		u64 lo = base + i * span;
+		u64 e = READ_ONCE(table[i]);
+
+		if (lo >= end)
+			break;
+		if (!tdp_present(e))
+			continue;
+		if (!tdp_is_leaf(e, level)) {
+			young |= tdp_age_below(vm, tdp_child(e), level - 1, lo,
+					       start, end, clear, flush);
+			continue;
+		}
+		if (accessed) {
+			if (!(e & accessed))
+				continue;
+			young = true;
+			if (clear)
+				atomic64_andnot(accessed,
+						(atomic64_t *)&table[i]);
+			continue;
+		}
+		young = true;
+		if (clear) {
+			WRITE_ONCE(table[i], 0);
+			tdp_count_leaf(vm, level, -1);
+			*flush = true;
+		}
+	}
+	return young;
+}
+
+bool kvmx_tdp_age_range(struct kvmx_vm *vm, u64 start, u64 end, bool clear,
+			bool *flush)
+{
+	lockdep_assert_held(&vm->mmu_lock);
+	if (start >= end)
+		return false;
+	return tdp_age_below(vm, vm->tdp.root, TDP_LEVELS, 0, start, end,
+			     clear, flush);
 }

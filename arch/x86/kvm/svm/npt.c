@@ -18,10 +18,13 @@
 #define NPT_P			BIT_ULL(0)
 #define NPT_RW			BIT_ULL(1)
 #define NPT_US			BIT_ULL(2)
+#define NPT_A			BIT_ULL(5)
+#define NPT_PS			BIT_ULL(7)
 #define NPT_NX			BIT_ULL(63)
 #define NPT_TABLE_BITS		(NPT_P | NPT_RW | NPT_US)
 
-const struct kvmx_tdp_format svm_npt_format = {
+/* completed by svm_npt_format_init(): huge pages and the MMIO marker */
+struct kvmx_tdp_format svm_npt_format = {
 	.table_bits	= NPT_TABLE_BITS,
 	.present_mask	= NPT_P,
 	.leaf_read	= NPT_P | NPT_US,
@@ -29,7 +32,27 @@ const struct kvmx_tdp_format svm_npt_format = {
 	.leaf_exec	= 0,
 	.leaf_noexec	= NPT_NX,
 	.leaf_attr	= 0,
+	.huge_bit	= NPT_PS,
+	.accessed_bit	= NPT_A,
+	.max_level	= 2,
 };
+
+/*
+ * 1 GiB leaves need the host CPU's 1 GiB pages (the nested walk follows
+ * the host's paging rules, APM 15.25.5).  The MMIO marker is a present
+ * entry with an address bit above MAXPHYADDR set: those bits are reserved,
+ * so any access through it is a #NPF with the RSVD bit in its error code
+ * (APM 15.25.6) instead of a walk to memory.  With a 52-bit MAXPHYADDR
+ * there is no such bit, and no marker.
+ */
+void svm_npt_format_init(void)
+{
+	if (boot_cpu_has(X86_FEATURE_GBPAGES))
+		svm_npt_format.max_level = 3;
+	if (boot_cpu_data.x86_phys_bits < 52)
+		svm_npt_format.mmio_value = NPT_P | NPT_RW | NPT_US |
+					    BIT_ULL(51);
+}
 
 /*
  * The nested walk has the depth of the host's own paging when VMRUN runs

@@ -114,6 +114,9 @@ static void svm_decode_npf(u64 info1, u64 info2, struct kvmx_exit *exit)
 		exit->tdp.access = KVMX_TDP_READ;
 	if (info1 & SVM_NPF_P)
 		exit->tdp.access |= KVMX_TDP_PRESENT;
+	/* a reserved bit: the core's MMIO marker (APM 15.25.6) */
+	if (info1 & SVM_NPF_RSVD)
+		exit->tdp.access |= KVMX_TDP_MMIO;
 }
 
 /*

@@ -252,6 +252,7 @@ static int __init svm_init(void)
 	r = svm_check_cpu();
 	if (r)
 		return r;
+	svm_npt_format_init();
 	r = svm_alloc_maps();
 	if (r)
 		return r;

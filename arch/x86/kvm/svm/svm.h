@@ -138,7 +138,8 @@ extern u64 svm_msrpm_pa;		/* MSR permission map (msr.c) */
 extern u64 svm_msrpm_all_pa;		/* every MSR access exits */
 
 /* npt.c */
-extern const struct kvmx_tdp_format svm_npt_format;
+extern struct kvmx_tdp_format svm_npt_format;
+void svm_npt_format_init(void);
 int svm_vm_init(struct kvmx_vm *vm);
 void svm_vm_destroy(struct kvmx_vm *vm);
 void svm_set_tdp_root(struct kvmx_vcpu *vcpu, u64 root_hpa);

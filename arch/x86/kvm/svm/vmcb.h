@@ -281,6 +281,7 @@ static_assert(sizeof(struct vmcb) == 4096);
 /* EXITINFO1 of a nested page fault: a #PF error code (APM 15.25.6). */
 #define SVM_NPF_P		BIT_ULL(0)
 #define SVM_NPF_W		BIT_ULL(1)
+#define SVM_NPF_RSVD		BIT_ULL(3)
 #define SVM_NPF_ID		BIT_ULL(4)
 
 /* EXITINFO1 of an MSR intercept (APM 15.11). */

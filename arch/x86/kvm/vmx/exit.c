@@ -268,8 +268,13 @@ void vmx_translate_exit(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit)
 		vmx_exit_ept_violation(exit, qual);
 		return;
 	case EXIT_REASON_EPT_MISCONFIG:
-		/* a bad entry in the core's tables; no qualification (28.2.1) */
-		vmx_exit_unhandled(exit, vmcs_read(VMCS_GUEST_PHYS_ADDR));
+		/*
+		 * The core's MMIO marker (write without read, SDM 29.3.3.1);
+		 * there is no qualification (28.2.1), only the address.
+		 */
+		exit->reason = KVMX_EXIT_TDP_FAULT;
+		exit->tdp.gpa = vmcs_read(VMCS_GUEST_PHYS_ADDR);
+		exit->tdp.access = KVMX_TDP_MMIO;
 		return;
 	case EXIT_REASON_CR_ACCESS:
 		vmx_exit_cr(vcpu, exit, qual);

@@ -169,6 +169,8 @@ static int vmx_probe_controls(bool true_ctls)
 	return 0;
 }
 
+static struct kvmx_tdp_format vmx_ept_format;
+
 static int vmx_probe_ept_vpid(void)
 {
 	u64 cap;
@@ -184,6 +186,9 @@ static int vmx_probe_ept_vpid(void)
 		       cap);
 		return -EIO;
 	}
+
+	if (cap & VMXCAP_EPT_2MB)
+		vmx_ept_format.max_level = (cap & VMXCAP_EPT_1GB) ? 3 : 2;
 
 	vmx_caps.has_vpid = (vmx_caps.proc2 & PROC2_VPID) &&
 			    (cap & VMXCAP_VPID_INVVPID) &&
@@ -358,9 +363,14 @@ static void vmx_vm_destroy(struct kvmx_vm *vm)
  * EPT entries (SDM Vol. 3C 29.3.2): bits 0-2 read/write/execute, both in
  * tables and in leaves; leaves carry the memory type in bits 5:3 and
  * "ignore PAT" in bit 6, so guest memory is always write-back whatever
- * the guest's PAT says (the guest has no devices to map uncached).
+ * the guest's PAT says (the guest has no devices to map uncached), and
+ * bit 7 in a level-2 or level-3 entry makes it a 2 MiB or 1 GiB leaf.  The
+ * MMIO marker is write without read, an EPT misconfiguration on any
+ * access (29.3.3.1).  Accessed/dirty flags stay off (EPTP bit 6 clear), so
+ * page aging drops leaves instead.  max_level follows the CPU's EPT
+ * capabilities (vmx_probe_ept_vpid()).
  */
-static const struct kvmx_tdp_format vmx_ept_format = {
+static struct kvmx_tdp_format vmx_ept_format = {
 	.table_bits	= EPT_READ | EPT_WRITE | EPT_EXEC,
 	.present_mask	= EPT_READ | EPT_WRITE | EPT_EXEC,
 	.leaf_read	= EPT_READ,
@@ -368,6 +378,10 @@ static const struct kvmx_tdp_format vmx_ept_format = {
 	.leaf_exec	= EPT_EXEC,
 	.leaf_noexec	= 0,
 	.leaf_attr	= (EPT_MT_WB << EPT_MT_SHIFT) | EPT_IGNORE_PAT,
+	.huge_bit	= EPT_LEAF_HUGE,
+	.accessed_bit	= 0,
+	.mmio_value	= EPT_WRITE,
+	.max_level	= 1,
 };
 
 static const struct kvmx_backend vmx_backend = {

@@ -301,6 +301,7 @@
 #define EPT_MT_SHIFT			3
 #define EPT_MT_WB			6ULL
 #define EPT_IGNORE_PAT			BIT_ULL(6)
+#define EPT_LEAF_HUGE			BIT_ULL(7)	/* 2 MiB / 1 GiB leaf */
 #define EPTP_MT_WB			EPT_MT_WB
 #define EPTP_WALK_LENGTH_4		(3ULL << 3)	/* length minus one */
 
@@ -320,6 +321,8 @@
 /* IA32_VMX_EPT_VPID_CAP (A.10) */
 #define VMXCAP_EPT_WALK_4			BIT_ULL(6)
 #define VMXCAP_EPT_MT_WB			BIT_ULL(14)
+#define VMXCAP_EPT_2MB			BIT_ULL(16)
+#define VMXCAP_EPT_1GB			BIT_ULL(17)
 #define VMXCAP_EPT_INVEPT			BIT_ULL(20)
 #define VMXCAP_EPT_INVEPT_SINGLE		BIT_ULL(25)
 #define VMXCAP_EPT_INVEPT_ALL		BIT_ULL(26)

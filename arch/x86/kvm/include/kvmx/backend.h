@@ -235,6 +235,9 @@ enum kvmx_exit_reason {
 #define KVMX_TDP_WRITE	(1u << 1)
 #define KVMX_TDP_FETCH	(1u << 2)
 #define KVMX_TDP_PRESENT (1u << 3)	/* a translation existed */
+/* the entry was the MMIO marker (kvmx_tdp_format.mmio_value): an EPT
+ * misconfiguration or an NPT reserved-bit fault; read/write unknown */
+#define KVMX_TDP_MMIO	(1u << 4)
 
 struct kvmx_exit {
 	enum kvmx_exit_reason reason;

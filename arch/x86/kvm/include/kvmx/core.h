@@ -5,14 +5,16 @@
  *   (o)  set once at creation, read-only afterwards
  *   (m)  protected by vcpu->mutex (the vCPU's ioctls are serialised)
  *   (l)  protected by vm->lock
- *   (t)  protected by vm->tdp_mutex, and stable while mmu_lock is held
+ *   (t)  protected by vm->mmu_lock
  *   (b)  owned by the backend
  */
 #ifndef KVMX_CORE_H
 #define KVMX_CORE_H
 
+#include <linux/mmu_notifier.h>
 #include <linux/mutex.h>
-#include <linux/rwsem.h>
+#include <linux/spinlock.h>
+#include <linux/srcu.h>
 #include <linux/signal_types.h>
 #include <linux/kref.h>
 #include <linux/preempt.h>
@@ -32,22 +34,30 @@ enum kvmx_request {
 	KVMX_REQ_TDP_ROOT,	/* (re)load the TDP root into the backend */
 };
 
-/* One guest-physical range backed by user memory. */
+/*
+ * One guest-physical range backed by user memory.  A slot object never
+ * changes once published: a flags change or a move replaces it with a new
+ * object (memslot.c), so a fault that found it under vm->srcu may use it
+ * until srcu_read_unlock().
+ */
 struct kvmx_memslot {
-	u16 id;				/* (o) slot id */
+	u16 id;				/* (o) slot id, address space in 15:8 */
 	u32 flags;			/* (o) KVM_MEM_* */
 	u64 base_gfn;			/* (o) first guest frame */
 	u64 npages;			/* (o) */
 	unsigned long userspace_addr;	/* (o) */
-	/* (t) pages pinned for the TDP tables, NULL where not yet touched */
-	struct page **pinned;
+	/* (o) KVM_MEM_LOG_DIRTY_PAGES: one bit per page, set atomically by
+	 * write faults, harvested by dirty_log.c under vm->lock */
+	unsigned long *dirty_bitmap;
 };
 
+/*
+ * The memslots of a VM: an immutable array sorted by base_gfn (ranges never
+ * overlap), replaced as a whole under vm->lock and read under vm->srcu.
+ */
 struct kvmx_memslots {
-	int nr;				/* used entries of slots[] */
-	int capacity;			/* allocated entries of slots[] */
-	/* sorted by base_gfn; ranges never overlap */
-	struct kvmx_memslot **slots;
+	int nr;
+	struct kvmx_memslot *slots[];
 };
 
 /* The two-dimensional page tables of one VM (mmu/tdp.c). */
@@ -70,6 +80,15 @@ struct kvmx_tdp_format {
 	u64 leaf_exec;		/* leaf bits granting execute */
 	u64 leaf_noexec;	/* leaf bits denying execute (NX) */
 	u64 leaf_attr;		/* other leaf bits (memory type) */
+	u64 huge_bit;		/* a leaf at level 2 or 3 (bit 7 in both) */
+	u64 accessed_bit;	/* set by the CPU on use; 0 if none */
+	/*
+	 * A 4 KiB leaf that makes every access exit for a reason of its own
+	 * (EPT misconfiguration, NPT reserved-bit fault), so that a page
+	 * known to be MMIO skips the fault path; 0 if there is none.
+	 */
+	u64 mmio_value;
+	int max_level;		/* largest leaf: 1 (4K), 2 (2M) or 3 (1G) */
 };
 
 /* KVM_X86_SET_MSR_FILTER, as validated and copied in (msr_filter.c). */
@@ -104,6 +123,47 @@ struct kvmx_vcpu_msrs {
 	u8 user_exit_insn_len;
 };
 
+/*
+ * Counters read through KVM_GET_STATS_FD (virt/kvm/stats.c), named there
+ * as in-tree KVM names them.  Writers update them with WRITE_ONCE (a vCPU
+ * its own, the MMU under mmu_lock); readers take no lock.
+ */
+struct kvmx_vm_stat {
+	u64 remote_tlb_flush;		/* flushes asked of every vCPU */
+	u64 remote_tlb_flush_requests;
+	u64 pages_4k;			/* TDP leaves of each size, now */
+	u64 pages_2m;
+	u64 pages_1g;
+	u64 mmu_invalidations;		/* MMU-notifier range invalidations */
+};
+
+struct kvmx_vcpu_stat {
+	u64 exits;			/* every VM exit */
+	u64 io_exits;			/* KVM_EXIT_IO */
+	u64 mmio_exits;			/* KVM_EXIT_MMIO */
+	u64 signal_exits;		/* KVM_RUN ended by a signal */
+	u64 irq_window_exits;
+	u64 nmi_window_exits;
+	u64 halt_exits;
+	u64 irq_exits;			/* exits for a host interrupt */
+	u64 pf_taken;			/* TDP faults resolved in the kernel */
+	u64 insn_emulation;
+	u64 insn_emulation_fail;
+	u64 hypercalls;
+};
+
+struct kvmx_coalesced_zones;
+
+/*
+ * Zeroed pages for TDP tables, filled before a fault takes mmu_lock (a
+ * spinlock): one path below the root needs at most three.
+ */
+#define KVMX_PAGE_CACHE_SIZE	3
+struct kvmx_page_cache {
+	int nr;
+	void *pages[KVMX_PAGE_CACHE_SIZE];
+};
+
 struct kvmx_vm {
 	struct kref users;		/* VM fd + each vCPU fd */
 	struct mutex lock;		/* vCPU creation, memslot updates */
@@ -114,15 +174,32 @@ struct kvmx_vm {
 	atomic_t nr_vcpus;		/* published after vcpus[] is set */
 
 	/*
-	 * Read-held by vCPUs while they are in guest mode and while they
-	 * resolve a TDP fault; write-held to change memslots, so that no
-	 * vCPU can run on mappings being torn down.
+	 * Memory.  The memslots are read under srcu and replaced under
+	 * lock.  mmu_lock guards the TDP tables, the invalidation state
+	 * below and the page counters of stat.  Tables change while vCPUs
+	 * run; a mapping taken away is flushed from every vCPU
+	 * (kvmx_flush_remote_tlbs()) before the change returns.
 	 */
-	struct rw_semaphore mmu_lock;
-	struct mutex tdp_mutex;		/* serialises TDP table changes */
-	struct kvmx_memslots memslots;	/* (l, and mmu_lock for write) */
-	void *coalesced_mmio_ring;	/* (o) page 2 of every vCPU mmap */
+	struct srcu_struct srcu;
+	struct kvmx_memslots __rcu *memslots;	/* (l to replace) */
+	spinlock_t mmu_lock;
 	struct kvmx_tdp tdp;		/* (t) */
+	struct mmu_notifier mmu_notifier;
+	bool mmu_notifier_registered;	/* (o) */
+	/*
+	 * (t) host invalidations (mmu_notifier.c): a fault that looked up
+	 * a page while one was in progress over its address, or before one
+	 * ended, retries
+	 */
+	unsigned long mmu_invalidate_seq;
+	long mmu_invalidate_in_progress;
+	unsigned long mmu_invalidate_start, mmu_invalidate_end;
+	u64 manual_dirty_log_protect;	/* (l) KVM_DIRTY_LOG_* flags */
+
+	/* KVM_REGISTER_COALESCED_MMIO (coalesced_mmio.c) */
+	void *coalesced_mmio_ring;	/* (o) page 2 of every vCPU mmap */
+	spinlock_t ring_lock;		/* writers of the ring */
+	struct kvmx_coalesced_zones __rcu *coalesced_zones; /* (l) */
 
 	u64 tsc_offset;			/* (o) every vCPU's TSC starts here */
 	u32 user_space_msr;		/* (l) KVM_MSR_EXIT_REASON_* to exit on */
@@ -132,6 +209,8 @@ struct kvmx_vm {
 	u64 tss_addr;			/* (l) KVM_SET_TSS_ADDR */
 	u64 identity_map_addr;		/* (l) KVM_SET_IDENTITY_MAP_ADDR */
 	bool vcpu_created;		/* (l) vCPU exists: no more map addr */
+
+	struct kvmx_vm_stat stat;
 
 	void *backend;			/* (b) vm_size bytes */
 };
@@ -227,6 +306,8 @@ struct kvmx_vcpu {
 	u64 pdptrs[4];
 
 	struct kvmx_vcpu_msrs msrs;	/* (m) the core's MSRs (msrs.c) */
+	struct kvmx_vcpu_stat stat;	/* (m) written by the vCPU thread */
+	struct kvmx_page_cache mmu_cache; /* (m) for TDP faults */
 
 	void *backend;			/* (b) vcpu_size bytes */
 };

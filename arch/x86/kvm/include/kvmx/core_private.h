@@ -39,6 +39,7 @@ void kvmx_vm_get(struct kvmx_vm *vm);
 void kvmx_vm_put(struct kvmx_vm *vm);
 int kvmx_vm_check_caller(struct kvmx_vm *vm);
 void kvmx_vm_kick_all(struct kvmx_vm *vm);
+void kvmx_flush_remote_tlbs(struct kvmx_vm *vm);
 
 /* virt/kvm/vcpu.c */
 int kvmx_create_vcpu(struct kvmx_vm *vm, unsigned long id);
@@ -51,8 +52,31 @@ void kvmx_vcpu_module_exit(void);
 /* virt/kvm/memslot.c */
 int kvmx_set_memory_region(struct kvmx_vm *vm,
 			   const struct kvm_userspace_memory_region *mem);
+struct kvmx_memslots *kvmx_memslots(struct kvmx_vm *vm);
+struct kvmx_memslot *kvmx_id_to_memslot(struct kvmx_memslots *s, u16 id);
 struct kvmx_memslot *kvmx_gfn_to_memslot(struct kvmx_vm *vm, u64 gfn);
 void kvmx_free_memslots(struct kvmx_vm *vm);
+
+/* virt/kvm/dirty_log.c */
+u64 kvmx_manual_dirty_log_caps(void);
+long kvmx_enable_manual_dirty_log(struct kvmx_vm *vm, u64 flags);
+long kvmx_get_dirty_log(struct kvmx_vm *vm, void __user *argp);
+long kvmx_clear_dirty_log(struct kvmx_vm *vm, void __user *argp);
+
+/* virt/kvm/mmu_notifier.c */
+int kvmx_mmu_notifier_register(struct kvmx_vm *vm);
+void kvmx_mmu_notifier_unregister(struct kvmx_vm *vm);
+
+/* virt/kvm/coalesced_mmio.c */
+long kvmx_register_coalesced_mmio(struct kvmx_vm *vm, void __user *argp);
+long kvmx_unregister_coalesced_mmio(struct kvmx_vm *vm, void __user *argp);
+bool kvmx_coalesced_write(struct kvmx_vm *vm, u64 addr, u32 len,
+			  const void *data, bool pio);
+void kvmx_coalesced_mmio_destroy(struct kvmx_vm *vm);
+
+/* virt/kvm/stats.c: KVM_GET_STATS_FD, a new read-only fd or -errno */
+int kvmx_vm_stats_fd(struct kvmx_vm *vm);
+int kvmx_vcpu_stats_fd(struct kvmx_vcpu *vcpu);
 
 /* arch/x86/kvm/caps.c */
 long kvmx_check_extension(struct kvmx_vm *vm, long cap);
@@ -199,11 +223,25 @@ void kvmx_events_reset(struct kvmx_vcpu *vcpu);
 void kvmx_user_return_msrs_restore(void);
 void kvmx_user_return_msrs_forget(void);
 
-/* arch/x86/kvm/mmu/tdp.c */
+/* arch/x86/kvm/mmu/tdp.c: the tables (all but init/destroy: mmu_lock) */
 int kvmx_tdp_init(struct kvmx_vm *vm);
 void kvmx_tdp_destroy(struct kvmx_vm *vm);
-void kvmx_tdp_zap_all(struct kvmx_vm *vm);
-int kvmx_tdp_handle_fault(struct kvmx_vcpu *vcpu, u64 gpa, u32 access);
 u64 kvmx_tdp_max_gfn(void);
+int kvmx_page_cache_topup(struct kvmx_page_cache *pc);
+void kvmx_page_cache_free(struct kvmx_page_cache *pc);
+int kvmx_tdp_map(struct kvmx_vm *vm, struct kvmx_page_cache *pc, u64 gfn,
+		 u64 pfn, int max_level, bool writable, bool *flush);
+void kvmx_tdp_map_mmio(struct kvmx_vm *vm, struct kvmx_page_cache *pc,
+		       u64 gfn);
+bool kvmx_tdp_zap_range(struct kvmx_vm *vm, u64 start, u64 end,
+			struct list_head *freed);
+bool kvmx_tdp_protect_gfns(struct kvmx_vm *vm, u64 base, unsigned long mask);
+bool kvmx_tdp_age_range(struct kvmx_vm *vm, u64 start, u64 end, bool clear,
+			bool *flush);
+/* table pages kvmx_tdp_zap_range() unhooked: free after the flush */
+void kvmx_tdp_free_tables(struct list_head *freed);
+
+/* arch/x86/kvm/mmu/fault.c */
+int kvmx_tdp_handle_fault(struct kvmx_vcpu *vcpu, u64 gpa, u32 access);
 
 #endif /* KVMX_CORE_PRIVATE_H */
