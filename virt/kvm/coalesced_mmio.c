@@ -17,7 +17,10 @@
 #include <linux/uaccess.h>
 #include <kvmx/core_private.h>
 
-/* in-tree's limit: zones are devices on an I/O bus of 1000 at most */
+/*
+ * in-tree's limit: zones are devices on the MMIO or the PIO bus, of 1000
+ * devices at most each
+ */
 #define KVMX_COALESCED_ZONES_MAX	1000
 #define KVMX_COALESCED_RING_MAX \
 	((PAGE_SIZE - sizeof(struct kvm_coalesced_mmio_ring)) / \
@@ -47,9 +50,11 @@ static int kvmx_zones_publish(struct kvmx_vm *vm,
 			      const struct kvm_coalesced_mmio_zone *drop)
 {
 	struct kvmx_coalesced_zones *cur = kvmx_zones_locked(vm), *next;
-	int n = cur ? cur->nr : 0, i, j = 0;
+	int n = cur ? cur->nr : 0, i, j = 0, same_bus = 0;
 
-	if (add && n >= KVMX_COALESCED_ZONES_MAX)
+	for (i = 0; add && i < n; i++)
+		same_bus += !!cur->zone[i].pio == !!add->pio;
+	if (same_bus >= KVMX_COALESCED_ZONES_MAX)
 		return -ENOSPC;
 	next = kzalloc(struct_size(next, zone, n + 1), GFP_KERNEL_ACCOUNT);
 	if (!next)
@@ -57,9 +62,9 @@ static int kvmx_zones_publish(struct kvmx_vm *vm,
 	for (i = 0; i < n; i++) {
 		const struct kvm_coalesced_mmio_zone *z = &cur->zone[i];
 
-		/* unregistering drops every zone inside the given range */
-		if (drop && !!z->pio == !!drop->pio && z->addr >= drop->addr &&
-		    z->addr + z->size <= drop->addr + drop->size)
+		/* unregistering drops every zone the given range lies in */
+		if (drop && kvmx_zone_covers(z, drop->addr, drop->size,
+					     drop->pio))
 			continue;
 		next->zone[j++] = *z;
 	}
@@ -72,7 +77,7 @@ static int kvmx_zones_publish(struct kvmx_vm *vm,
 	return 0;
 }
 
-/* KVM_(UN)REGISTER_COALESCED_MMIO: add a zone, or drop those inside one */
+/* KVM_(UN)REGISTER_COALESCED_MMIO: add a zone, or drop those holding one */
 static long kvmx_coalesced_mmio_ioctl(struct kvmx_vm *vm, void __user *argp,
 				      bool add)
 {

@@ -26,7 +26,9 @@ u64 kvmx_manual_dirty_log_caps(void)
 
 long kvmx_enable_manual_dirty_log(struct kvmx_vm *vm, u64 flags)
 {
-	if (flags & ~KVMX_DIRTY_LOG_MANUAL_CAPS)
+	/* INITIALLY_SET only means something with manual protection */
+	if ((flags & ~KVMX_DIRTY_LOG_MANUAL_CAPS) ||
+	    flags == KVM_DIRTY_LOG_INITIALLY_SET)
 		return -EINVAL;
 	mutex_lock(&vm->lock);
 	vm->manual_dirty_log_protect = flags;
@@ -180,11 +182,9 @@ long kvmx_clear_dirty_log(struct kvmx_vm *vm, void __user *argp)
 	struct kvm_clear_dirty_log log;
 	long r;
 
+	/* as in-tree, it works whether or not manual protection is on */
 	if (copy_from_user(&log, argp, sizeof(log)))
 		return -EFAULT;
-	if (!(vm->manual_dirty_log_protect &
-	      KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE))
-		return -EINVAL;
 	mutex_lock(&vm->lock);
 	r = kvmx_clear_dirty_log_locked(vm, &log);
 	mutex_unlock(&vm->lock);

@@ -46,7 +46,7 @@
 struct kvmx_stat_def {
 	const char *name;
 	u32 flags;
-	u32 field;		/* byte offset in struct kvmx_{vm,vcpu}_stat */
+	u32 field;		/* offset in struct kvmx_{vm,vcpu}_stat */
 };
 
 #define KVMX_STAT(stype, sname, type)					\
@@ -183,7 +183,7 @@ static void kvmx_stats_fill_prefix(struct kvmx_stats_file *sf, const char *id)
 
 		d->flags = sf->defs[i].flags;
 		d->exponent = 0;
-		d->size = 1;			/* one u64, not a histogram */
+		d->size = 1;			/* one u64: no histograms */
 		d->offset = i * sizeof(u64);	/* from data_offset */
 		d->bucket_size = 0;
 		/* the rest of the name field stays zero (kzalloc) */

@@ -170,8 +170,7 @@ static enum kvmx_resume kvmx_exit_tdp_fault(struct kvmx_vcpu *vcpu,
 	if (!r)
 		return KVMX_RESUME_GUEST;
 	if (r > 0)	/* MMIO or a write to read-only memory */
-		return kvmx_needs_emulation(vcpu, exit->tdp.gpa,
-					    exit->tdp.access);
+		return kvmx_emulate_mmio(vcpu, exit->tdp.gpa, err);
 	*err = r;
 	return KVMX_EXIT_TO_USER;
 }

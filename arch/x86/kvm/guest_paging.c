@@ -11,37 +11,60 @@
 #include <kvmx/core_private.h>
 
 #define KVMX_PTE_P	BIT_ULL(0)
+#define KVMX_PTE_RW	BIT_ULL(1)
+#define KVMX_PTE_US	BIT_ULL(2)
 #define KVMX_PTE_PS	BIT_ULL(7)
+#define KVMX_PTE_NX	BIT_ULL(63)
 
-/* Copy guest-physical memory; -EFAULT where no memslot backs it. */
-int kvmx_read_guest(struct kvmx_vm *vm, u64 gpa, void *buf, size_t len)
+/*
+ * Copy to or from guest-physical memory through the memslots' user
+ * mappings: -EFAULT where no memslot backs it (or, writing, where the slot
+ * is read-only).  Writes set the pages' dirty-log bits, as a guest write
+ * would.
+ */
+static int kvmx_guest_copy(struct kvmx_vm *vm, u64 gpa, void *buf, size_t len,
+			   bool write)
 {
 	int r = 0, idx;
 
 	idx = srcu_read_lock(&vm->srcu);
 	while (len) {
-		struct kvmx_memslot *slot = kvmx_gfn_to_memslot(vm,
-							gpa >> PAGE_SHIFT);
+		u64 gfn = gpa >> PAGE_SHIFT;
+		struct kvmx_memslot *slot = kvmx_gfn_to_memslot(vm, gfn);
 		size_t off = offset_in_page(gpa);
 		size_t n = min_t(size_t, len, PAGE_SIZE - off);
-		unsigned long hva;
+		void __user *hva;
 
-		if (!slot) {
+		if (!slot || (write && (slot->flags & KVM_MEM_READONLY))) {
 			r = -EFAULT;
 			break;
 		}
-		hva = slot->userspace_addr +
-		      (((gpa >> PAGE_SHIFT) - slot->base_gfn) << PAGE_SHIFT) + off;
-		if (copy_from_user(buf, (const void __user *)hva, n)) {
+		hva = (void __user *)(slot->userspace_addr +
+				      ((gfn - slot->base_gfn) << PAGE_SHIFT) +
+				      off);
+		if (write ? copy_to_user(hva, buf, n) :
+			    copy_from_user(buf, hva, n)) {
 			r = -EFAULT;
 			break;
 		}
+		if (write && slot->dirty_bitmap)
+			set_bit(gfn - slot->base_gfn, slot->dirty_bitmap);
 		gpa += n;
 		buf += n;
 		len -= n;
 	}
 	srcu_read_unlock(&vm->srcu, idx);
 	return r;
+}
+
+int kvmx_read_guest(struct kvmx_vm *vm, u64 gpa, void *buf, size_t len)
+{
+	return kvmx_guest_copy(vm, gpa, buf, len, false);
+}
+
+int kvmx_write_guest(struct kvmx_vm *vm, u64 gpa, const void *buf, size_t len)
+{
+	return kvmx_guest_copy(vm, gpa, (void *)buf, len, true);
 }
 
 static bool kvmx_pae_paging(u64 cr0, u64 cr4, u64 efer)
@@ -101,12 +124,19 @@ static int kvmx_read_pte(struct kvmx_vcpu *vcpu, u64 gpa, u64 *pte,
 	return 0;
 }
 
+/* The rights a walk found: what every level allowed. */
+struct kvmx_walk_rights {
+	bool write, user, exec;
+};
+
 /*
  * Linear to guest-physical as the guest's page tables say (SDM Vol. 3A
- * 4.3-4.5), presence only: KVM_TRANSLATE asks as a supervisor with no
- * access rights to check, as in-tree does.  Returns false if not mapped.
+ * 4.3-4.5).  Returns false if not mapped; *rights says what the entries on
+ * the way allow (R/W and U/S must be set at every level, NX at any level
+ * forbids fetches, 4.6).
  */
-static bool kvmx_walk(struct kvmx_vcpu *vcpu, u64 la, u64 *gpa)
+static bool kvmx_walk(struct kvmx_vcpu *vcpu, u64 la, u64 *gpa,
+		      struct kvmx_walk_rights *rights)
 {
 	const struct kvmx_backend *b = kvmx_backend;
 	u64 cr0 = b->get_cr(vcpu, 0), cr4 = b->get_cr(vcpu, 4);
@@ -115,6 +145,7 @@ static bool kvmx_walk(struct kvmx_vcpu *vcpu, u64 la, u64 *gpa)
 	int level, bits = 9;
 	bool wide = true;
 
+	*rights = (struct kvmx_walk_rights){ true, true, true };
 	if (!(cr0 & X86_CR0_PG)) {
 		*gpa = (u32)la;
 		return true;
@@ -149,6 +180,10 @@ static bool kvmx_walk(struct kvmx_vcpu *vcpu, u64 la, u64 *gpa)
 			return false;
 		if (!(pte & KVMX_PTE_P))
 			return false;
+		rights->write &= !!(pte & KVMX_PTE_RW);
+		rights->user &= !!(pte & KVMX_PTE_US);
+		if (wide && (efer & EFER_NX) && (pte & KVMX_PTE_NX))
+			rights->exec = false;
 		/* large pages: 4 MiB (32-bit with CR4.PSE), 2 MiB, 1 GiB */
 		if (level > 1 && (pte & KVMX_PTE_PS) &&
 		    (wide || (cr4 & X86_CR4_PSE))) {
@@ -168,11 +203,39 @@ static bool kvmx_walk(struct kvmx_vcpu *vcpu, u64 la, u64 *gpa)
 	return true;
 }
 
+/*
+ * An access by the guest at @la (KVMX_PF_* bits of @access): 0 with *gpa,
+ * or -1 with the #PF error code it would raise in *error (SDM Vol. 3A
+ * 4.6: supervisor writes ignore R/W unless CR0.WP; SMEP/SMAP are not
+ * modelled).
+ */
+int kvmx_gva_to_gpa(struct kvmx_vcpu *vcpu, u64 la, u32 access, u64 *gpa,
+		    u32 *error)
+{
+	struct kvmx_walk_rights rights;
+	bool user = access & KVMX_PF_USER, write = access & KVMX_PF_WRITE;
+	u64 cr0 = kvmx_backend->get_cr(vcpu, 0);
+
+	*error = access;
+	if (!kvmx_walk(vcpu, la, gpa, &rights))
+		return -1;
+	*error |= KVMX_PF_PRESENT;
+	if (user && !rights.user)
+		return -1;
+	if (write && !rights.write && (user || (cr0 & X86_CR0_WP)))
+		return -1;
+	if ((access & KVMX_PF_FETCH) && !rights.exec)
+		return -1;
+	return 0;
+}
+
 int kvmx_translate(struct kvmx_vcpu *vcpu, struct kvm_translation *tr)
 {
+	struct kvmx_walk_rights rights;
 	u64 gpa = 0;
 
-	tr->valid = kvmx_walk(vcpu, tr->linear_address, &gpa);
+	/* as in-tree: a supervisor lookup, no rights reported */
+	tr->valid = kvmx_walk(vcpu, tr->linear_address, &gpa, &rights);
 	tr->physical_address = tr->valid ? gpa : ~0ULL;
 	tr->writeable = 1;
 	tr->usermode = 0;

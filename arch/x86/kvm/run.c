@@ -125,6 +125,11 @@ int kvmx_vcpu_run(struct kvmx_vcpu *vcpu)
 	r = kvmx_complete_user_exit(vcpu);
 	if (r)
 		goto out;
+	r = kvmx_complete_mmio_exit(vcpu);
+	if (r) {
+		r = r > 0 ? 0 : r;	/* another MMIO exit is in kvm_run */
+		goto out;
+	}
 	kvmx_complete_msr_exit(vcpu);
 	kvmx_complete_hypercall_exit(vcpu);
 	/* as in-tree, immediate_exit leaves exit_reason untouched */

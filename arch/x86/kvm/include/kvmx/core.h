@@ -153,6 +153,7 @@ struct kvmx_vcpu_stat {
 };
 
 struct kvmx_coalesced_zones;
+struct kvmx_mmio;
 
 /*
  * Zeroed pages for TDP tables, filled before a fault takes mmu_lock (a
@@ -308,6 +309,7 @@ struct kvmx_vcpu {
 	struct kvmx_vcpu_msrs msrs;	/* (m) the core's MSRs (msrs.c) */
 	struct kvmx_vcpu_stat stat;	/* (m) written by the vCPU thread */
 	struct kvmx_page_cache mmu_cache; /* (m) for TDP faults */
+	struct kvmx_mmio *mmio;		/* (m) emulated MMIO (mmio.c) */
 
 	void *backend;			/* (b) vcpu_size bytes */
 };

@@ -194,6 +194,20 @@ void kvmx_get_pdptrs(struct kvmx_vcpu *vcpu, u64 *pdptrs);
 void kvmx_set_pdptrs(struct kvmx_vcpu *vcpu, const u64 *pdptrs);
 void kvmx_load_pdptrs(struct kvmx_vcpu *vcpu);
 int kvmx_translate(struct kvmx_vcpu *vcpu, struct kvm_translation *tr);
+/* #PF error code bits (SDM Vol. 3A 4.7), also the access asked for */
+#define KVMX_PF_PRESENT	BIT(0)
+#define KVMX_PF_WRITE	BIT(1)
+#define KVMX_PF_USER	BIT(2)
+#define KVMX_PF_FETCH	BIT(4)
+int kvmx_gva_to_gpa(struct kvmx_vcpu *vcpu, u64 la, u32 access, u64 *gpa,
+		    u32 *error);
+int kvmx_write_guest(struct kvmx_vm *vm, u64 gpa, const void *buf,
+		     size_t len);
+
+/* arch/x86/kvm/mmio.c */
+enum kvmx_resume kvmx_emulate_mmio(struct kvmx_vcpu *vcpu, u64 gpa, int *err);
+int kvmx_complete_mmio_exit(struct kvmx_vcpu *vcpu);
+void kvmx_mmio_free(struct kvmx_vcpu *vcpu);
 
 /* arch/x86/kvm/run.c */
 int kvmx_vcpu_run(struct kvmx_vcpu *vcpu);

@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What the emulator's files share and nobody else sees: the decoded
+ * instruction, its operands, the opcode descriptors, and the helpers each
+ * file provides (decode.c decodes, access.c turns effective addresses into
+ * checked linear accesses, flags.c computes RFLAGS, exec.c and string.c
+ * execute).
+ */
+#ifndef KVMX_EMULATE_INTERNAL_H
+#define KVMX_EMULATE_INTERNAL_H
+
+#include <linux/string.h>
+#include "emulate.h"
+
+#define EMU_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* RFLAGS bits (SDM Vol. 1 3.4.3). */
+#define EMU_CF		0x0001ULL
+#define EMU_PF		0x0004ULL
+#define EMU_AF		0x0010ULL
+#define EMU_ZF		0x0040ULL
+#define EMU_SF		0x0080ULL
+#define EMU_DF		0x0400ULL
+#define EMU_OF		0x0800ULL
+#define EMU_AC		0x40000ULL
+#define EMU_VM		0x20000ULL
+#define EMU_ARITH	(EMU_CF | EMU_PF | EMU_AF | EMU_ZF | EMU_SF | EMU_OF)
+
+#define EMU_CR0_PE	0x1ULL
+#define EMU_CR0_AM	0x40000ULL
+#define EMU_CR4_LA57	0x1000ULL
+#define EMU_EFER_LMA	0x400ULL
+
+/*
+ * A result internal to the emulator: a LOCKed write found memory changed
+ * since it was read; the new value is in the operand and the instruction
+ * computes again.
+ */
+#define EMU_RACED	100
+
+/* Opcode descriptor flags. */
+#define D_MODRM		0x0001	/* a ModRM byte follows */
+#define D_BYTE		0x0002	/* 8-bit operands */
+#define D_IMM8		0x0004	/* imm8 */
+#define D_IMM8S		0x0008	/* imm8 sign-extended to the operand size */
+#define D_IMMZ		0x0010	/* imm16 or imm32 (sign-extended for 64) */
+#define D_MOFFS		0x0020	/* an address-size offset, no ModRM */
+#define D_MEMONLY	0x0040	/* mod = 3 is #UD */
+#define D_LOCK		0x0080	/* LOCK allowed with a memory destination */
+#define D_STACK64	0x0100	/* operand size 64 by default in 64-bit mode */
+#define D_NO64		0x0200	/* #UD in 64-bit mode */
+#define D_GRP		0x0400	/* ModRM.reg selects the operation */
+
+/* What executes an opcode (exec.c, string.c). */
+enum emu_handler {
+	H_NONE,			/* unhandled */
+	H_ALU,			/* ADD..CMP, op from opcode or ModRM.reg */
+	H_ALU_ACC,		/* ADD..CMP AL/rAX, imm */
+	H_TEST,
+	H_TEST_ACC,
+	H_MOV,			/* 88-8B, C6, C7 */
+	H_MOV_MOFFS,
+	H_MOVZX,
+	H_MOVSX,
+	H_MOVSXD,
+	H_GRP3,			/* F6/F7: TEST, NOT, NEG */
+	H_GRP4,			/* FE: INC, DEC */
+	H_GRP5,			/* FF: INC, DEC, PUSH */
+	H_POP_RM,		/* 8F /0 */
+	H_XCHG,
+	H_CMPXCHG,
+	H_XADD,
+	H_BT,			/* 0F A3/AB/B3/BB, reg bit offset */
+	H_BT_IMM,		/* 0F BA /4-7 */
+	H_SETCC,
+	H_MOVNTI,
+	H_MOVS,
+	H_CMPS,
+	H_STOS,
+	H_LODS,
+	H_SCAS,
+};
+
+struct emu_opdesc {
+	u16 flags;
+	u8 handler;
+};
+
+enum emu_op_type {
+	OP_NONE,
+	OP_REG,
+	OP_MEM,
+	OP_IMM,
+};
+
+/* The ModRM r/m operand once decoded. */
+struct emu_rm {
+	u8 type;		/* OP_REG or OP_MEM */
+	u8 reg;			/* OP_REG: register number */
+	u8 seg;			/* OP_MEM: segment (override applied) */
+	bool stack;		/* OP_MEM: SS by default (rSP/rBP base) */
+	bool rsp_base;		/* OP_MEM: rSP is the base (POP adjusts) */
+	u64 ea;			/* OP_MEM: effective address, adsize-masked */
+};
+
+/* A decoded instruction. */
+struct emu_insn {
+	u8 len;			/* bytes decoded so far, then the length */
+	u8 avail;		/* bytes in ctxt->insn_bytes */
+	u8 opsize;		/* operand size in bytes: 1, 2, 4, 8 */
+	u8 adsize;		/* address size in bytes: 2, 4, 8 */
+	u8 rep;			/* 0, 0xf2 or 0xf3, the last one seen */
+	bool lock;
+	bool opsize_prefix;
+	bool adsize_prefix;
+	s8 seg_override;	/* -1: none */
+	u8 rex;			/* 0: none */
+	bool two_byte;		/* 0F map */
+	u8 b;			/* opcode byte */
+	struct emu_opdesc desc;
+	u8 modrm;
+	u8 mod, reg, rm;	/* reg and rm include REX.R/REX.B */
+	bool rip_rel;
+	struct emu_rm e;	/* the r/m operand */
+	u64 imm;		/* sign- or zero-extended per descriptor */
+	u64 moffs;
+	bool no_advance;	/* REP cut short: rIP stays */
+};
+
+static inline bool emu_is64(const struct kvmx_emu_ctxt *ctxt)
+{
+	return ctxt->mode == KVMX_EMU_MODE_LONG64;
+}
+
+static inline bool emu_protected(const struct kvmx_emu_ctxt *ctxt)
+{
+	return ctxt->mode != KVMX_EMU_MODE_REAL &&
+	       ctxt->mode != KVMX_EMU_MODE_VM86;
+}
+
+static inline u64 emu_mask(unsigned int bytes)
+{
+	return bytes >= 8 ? ~0ULL : (1ULL << (bytes * 8)) - 1;
+}
+
+static inline u64 emu_sext(u64 v, unsigned int bytes)
+{
+	unsigned int shift = 64 - bytes * 8;
+
+	return bytes >= 8 ? v : (u64)((s64)(v << shift) >> shift);
+}
+
+int emu_exception(struct kvmx_emu_ctxt *ctxt, u8 vector, bool has_ec,
+		  u32 ec);
+
+/* decode.c */
+int emu_decode(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d);
+
+/* regs: exec.c */
+u64 emu_reg_get(const struct kvmx_emu_ctxt *ctxt, const struct emu_insn *d,
+		unsigned int reg, unsigned int bytes);
+void emu_reg_set(struct kvmx_emu_ctxt *ctxt, const struct emu_insn *d,
+		 unsigned int reg, unsigned int bytes, u64 val);
+void emu_reg_set_ad(struct kvmx_emu_ctxt *ctxt, unsigned int reg,
+		    unsigned int bytes, u64 val);
+
+/* access.c */
+bool emu_canonical(const struct kvmx_emu_ctxt *ctxt, u64 linear);
+enum emu_access {
+	EMU_READ,
+	EMU_WRITE,
+	EMU_RMW,
+};
+
+int emu_linear(struct kvmx_emu_ctxt *ctxt, unsigned int seg, u64 ea,
+	       unsigned int adsize, unsigned int len, enum emu_access acc,
+	       u64 *linear);
+int emu_mem_read(struct kvmx_emu_ctxt *ctxt, unsigned int seg, u64 ea,
+		 unsigned int adsize, void *buf, unsigned int len,
+		 enum emu_access acc);
+void emu_replay_reset(struct kvmx_emu_ctxt *ctxt);
+int emu_mem_write(struct kvmx_emu_ctxt *ctxt, unsigned int seg, u64 ea,
+		  unsigned int adsize, const void *buf, unsigned int len);
+int emu_mem_cmpxchg(struct kvmx_emu_ctxt *ctxt, unsigned int seg, u64 ea,
+		    unsigned int adsize, void *old, const void *new,
+		    unsigned int len);
+
+/* flags.c */
+enum emu_alu_op {
+	ALU_ADD, ALU_OR, ALU_ADC, ALU_SBB, ALU_AND, ALU_SUB, ALU_XOR, ALU_CMP,
+};
+
+u64 emu_alu(unsigned int op, u64 a, u64 b, unsigned int bytes, u64 *rflags);
+bool emu_cond(u64 rflags, unsigned int cc);
+
+/* exec.c, string.c */
+int emu_execute(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d);
+int emu_string(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d);
+
+#endif /* KVMX_EMULATE_INTERNAL_H */

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The fake guest behind the emulator's callbacks in the unit tests: flat
+ * memory, a code window, and an MMIO range following the exit protocol of
+ * Documentation/emulator.rst.
+ */
+#include <string.h>
+#include "unit.h"
+
+#define PF_W	2
+#define PF_U	4
+#define PF_I	16
+
+static bool in_range(u64 base, size_t size, u64 a, unsigned int len)
+{
+	return a >= base && a - base <= size && size - (a - base) >= len;
+}
+
+static bool in_mmio(struct fake_guest *g, u64 a, unsigned int len)
+{
+	return g->mmio_size && a < g->mmio_base + g->mmio_size &&
+	       a + len > g->mmio_base;
+}
+
+static int fake_fetch(struct kvmx_emu_ctxt *c, u64 a, void *buf,
+		      unsigned int len)
+{
+	struct fake_guest *g = c->opaque;
+
+	g->fetches++;
+	if (in_range(g->code_base, g->code_size, a, len)) {
+		memcpy(buf, g->code + (a - g->code_base), len);
+		return KVMX_EMU_OK;
+	}
+	if (in_range(g->base, g->size, a, len)) {
+		memcpy(buf, g->mem + (a - g->base), len);
+		return KVMX_EMU_OK;
+	}
+	return kvmx_emu_set_pf(c, a, PF_U | PF_I);
+}
+
+static int fake_mmio(struct fake_guest *g, u64 a, void *buf,
+		     unsigned int len, bool write)
+{
+	if (g->pending)
+		return KVMX_EMU_USER;
+	if (write) {
+		g->pending = true;
+		g->pending_write = true;
+		g->pending_addr = a;
+		g->pending_len = len;
+		memcpy(g->pending_data, buf, len);
+		g->mmio_writes++;
+		return KVMX_EMU_OK;
+	}
+	if (g->have_data && g->pending_addr == a && g->pending_len == len) {
+		memcpy(buf, g->pending_data, len);
+		g->have_data = false;
+		return KVMX_EMU_OK;
+	}
+	g->pending = true;
+	g->pending_write = false;
+	g->pending_addr = a;
+	g->pending_len = len;
+	g->mmio_reads++;
+	return KVMX_EMU_USER;
+}
+
+static int fake_read(struct kvmx_emu_ctxt *c, u64 a, void *buf,
+		     unsigned int len)
+{
+	struct fake_guest *g = c->opaque;
+
+	g->reads++;
+	if (in_mmio(g, a, len))
+		return fake_mmio(g, a, buf, len, false);
+	if (in_range(g->base, g->size, a, len)) {
+		memcpy(buf, g->mem + (a - g->base), len);
+		return KVMX_EMU_OK;
+	}
+	return kvmx_emu_set_pf(c, a, PF_U);
+}
+
+static int fake_write(struct kvmx_emu_ctxt *c, u64 a, const void *buf,
+		      unsigned int len)
+{
+	struct fake_guest *g = c->opaque;
+
+	g->writes++;
+	if (in_mmio(g, a, len))
+		return fake_mmio(g, a, (void *)buf, len, true);
+	if (in_range(g->base, g->size, a, len)) {
+		memcpy(g->mem + (a - g->base), buf, len);
+		return KVMX_EMU_OK;
+	}
+	return kvmx_emu_set_pf(c, a, PF_U | PF_W);
+}
+
+static int fake_cmpxchg(struct kvmx_emu_ctxt *c, u64 a, void *old,
+			const void *new, unsigned int len)
+{
+	struct fake_guest *g = c->opaque;
+	u8 cur[16];
+
+	if (len > sizeof(cur))
+		return KVMX_EMU_UNHANDLED;
+	if (in_mmio(g, a, len))
+		return KVMX_EMU_UNHANDLED;
+	if (!in_range(g->base, g->size, a, len))
+		return kvmx_emu_set_pf(c, a, PF_U | PF_W);
+	g->reads++;
+	memcpy(cur, g->mem + (a - g->base), len);
+	if (!memcmp(cur, old, len)) {
+		memcpy(g->mem + (a - g->base), new, len);
+		g->writes++;
+	}
+	memcpy(old, cur, len);
+	return KVMX_EMU_OK;
+}
+
+const struct kvmx_emu_ops fake_ops = {
+	.fetch = fake_fetch,
+	.read = fake_read,
+	.write = fake_write,
+	.cmpxchg = fake_cmpxchg,
+};
+
+const struct kvmx_emu_ops fake_ops_nocmpxchg = {
+	.fetch = fake_fetch,
+	.read = fake_read,
+	.write = fake_write,
+};
+
+void fake_seg(struct kvmx_emu_seg *s, u64 base, u32 limit, u8 type, u8 db)
+{
+	memset(s, 0, sizeof(*s));
+	s->base = base;
+	s->limit = limit;
+	s->type = type;
+	s->s = 1;
+	s->present = 1;
+	s->db = db;
+	s->g = limit > 0xfffff;
+	s->dpl = 3;
+}
+
+void fake_ctxt64(struct kvmx_emu_ctxt *c, struct fake_guest *g)
+{
+	unsigned int i;
+
+	memset(c, 0, sizeof(*c));
+	for (i = 0; i < KVMX_EMU_NR_SREGS; i++)
+		fake_seg(&c->seg[i], 0, 0xffffffff, 3, 1);
+	fake_seg(&c->seg[KVMX_EMU_CS], 0, 0xffffffff, 0xb, 0);
+	c->seg[KVMX_EMU_CS].l = 1;
+	c->mode = KVMX_EMU_MODE_LONG64;
+	c->cpl = 3;
+	c->cr0 = 0x80050033ULL;		/* PG, AM, WP, NE, ET, MP, PE */
+	c->cr4 = 0;
+	c->efer = 0xd01;		/* LMA, LME, NXE, SCE */
+	c->rflags = 2;
+	c->ops = g->no_cmpxchg ? &fake_ops_nocmpxchg : &fake_ops;
+	c->opaque = g;
+}

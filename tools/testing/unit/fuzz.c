@@ -1,0 +1,3 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "unit.h"
+void emu_fuzz_tests(void) {}
