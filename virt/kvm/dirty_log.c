@@ -36,6 +36,15 @@ long kvmx_enable_manual_dirty_log(struct kvmx_vm *vm, u64 flags)
 	return 0;
 }
 
+void kvmx_mark_page_dirty(struct kvmx_vcpu *vcpu, struct kvmx_memslot *slot,
+			  u64 gfn)
+{
+	if (vcpu && vcpu->dirty_ring)
+		kvmx_dirty_ring_push(vcpu, slot, gfn);
+	else
+		set_bit(gfn - slot->base_gfn, slot->dirty_bitmap);
+}
+
 /* The logging slot @slot_arg names; vm->lock held. */
 static int kvmx_dirty_log_slot(struct kvmx_vm *vm, u32 slot_arg,
 			       struct kvmx_memslot **out)
@@ -111,6 +120,8 @@ long kvmx_get_dirty_log(struct kvmx_vm *vm, void __user *argp)
 	struct kvm_dirty_log log;
 	long r;
 
+	if (vm->dirty_ring_bytes)
+		return -ENXIO;	/* the ring replaces the bitmaps */
 	if (copy_from_user(&log, argp, sizeof(log)))
 		return -EFAULT;
 	mutex_lock(&vm->lock);
@@ -183,6 +194,8 @@ long kvmx_clear_dirty_log(struct kvmx_vm *vm, void __user *argp)
 	long r;
 
 	/* as in-tree, it works whether or not manual protection is on */
+	if (vm->dirty_ring_bytes)
+		return -ENXIO;
 	if (copy_from_user(&log, argp, sizeof(log)))
 		return -EFAULT;
 	mutex_lock(&vm->lock);

@@ -78,8 +78,10 @@ static vm_fault_t kvmx_vcpu_fault(struct vm_fault *vmf)
 		page = virt_to_page(vcpu->vm->coalesced_mmio_ring);
 		break;
 	default:
+		page = kvmx_dirty_ring_page(vcpu, vmf->pgoff);
 		/* as in-tree: the mmap succeeds, touching past it is SIGBUS */
-		return VM_FAULT_SIGBUS;
+		if (!page)
+			return VM_FAULT_SIGBUS;
 	}
 	get_page(page);
 	vmf->page = page;
@@ -92,6 +94,11 @@ static const struct vm_operations_struct kvmx_vcpu_vm_ops = {
 
 static int kvmx_vcpu_mmap(struct file *file, struct vm_area_struct *vma)
 {
+	struct kvmx_vcpu *vcpu = file->private_data;
+
+	if (!kvmx_dirty_ring_mmap_ok(vcpu->vm, vma->vm_pgoff, vma_pages(vma),
+				     vma->vm_flags))
+		return -EINVAL;
 	vma->vm_ops = &kvmx_vcpu_vm_ops;
 	return 0;
 }
@@ -226,6 +233,7 @@ static void kvmx_vcpu_free_memory(struct kvmx_vcpu *vcpu)
 	if (vcpu->guest_fpu.fpstate)
 		fpu_free_guest_fpstate(&vcpu->guest_fpu);
 	kvfree(vcpu->cpuid);
+	kvmx_dirty_ring_free(vcpu);
 	free_page((unsigned long)vcpu->pio_data);
 	free_page((unsigned long)vcpu->run);
 	kfree(vcpu->backend);
@@ -304,6 +312,10 @@ int kvmx_create_vcpu(struct kvmx_vm *vm, unsigned long id)
 		goto out_unlock;
 	r = -EINVAL;
 	if (atomic_read(&vm->nr_vcpus) >= KVMX_MAX_VCPUS)
+		goto out_unlock;
+	/* under vm->lock: the ring's size is fixed once a vCPU exists */
+	r = kvmx_dirty_ring_alloc(vcpu);
+	if (r)
 		goto out_unlock;
 
 	vcpu->index = atomic_read(&vm->nr_vcpus);

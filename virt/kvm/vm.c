@@ -189,6 +189,8 @@ static long kvmx_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return kvmx_get_dirty_log(vm, argp);
 	case KVM_CLEAR_DIRTY_LOG:
 		return kvmx_clear_dirty_log(vm, argp);
+	case KVM_RESET_DIRTY_RINGS:
+		return kvmx_reset_dirty_rings(vm);
 	case KVM_REGISTER_COALESCED_MMIO:
 		return kvmx_register_coalesced_mmio(vm, argp);
 	case KVM_UNREGISTER_COALESCED_MMIO:

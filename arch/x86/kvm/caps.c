@@ -60,6 +60,9 @@ long kvmx_check_extension(struct kvmx_vm *vm, long cap)
 		return kvmx_manual_dirty_log_caps();
 	case KVM_CAP_COALESCED_MMIO:
 		return KVM_COALESCED_MMIO_PAGE_OFFSET;
+	case KVM_CAP_DIRTY_LOG_RING:
+	case KVM_CAP_DIRTY_LOG_RING_ACQ_REL:
+		return kvmx_dirty_ring_max_bytes();
 	default:
 		return 0;
 	}

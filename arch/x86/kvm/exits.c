@@ -265,12 +265,41 @@ static const kvmx_exit_handler_t kvmx_exit_handlers[KVMX_NR_EXIT_REASONS] = {
  * Returns what the run loop does next; on KVMX_EXIT_TO_USER, *err is what
  * KVM_RUN returns (0 with kvm_run filled in, or -errno).
  */
+/* The per-vCPU exit counters of KVM_GET_STATS_FD, by reason. */
+static void kvmx_count_exit(struct kvmx_vcpu *vcpu,
+			    enum kvmx_exit_reason reason)
+{
+	struct kvmx_vcpu_stat *st = &vcpu->stat;
+
+	st->exits++;
+	switch (reason) {
+	case KVMX_EXIT_EXTERNAL_INTR:
+		st->irq_exits++;
+		break;
+	case KVMX_EXIT_HLT:
+		st->halt_exits++;
+		break;
+	case KVMX_EXIT_IRQ_WINDOW:
+		st->irq_window_exits++;
+		break;
+	case KVMX_EXIT_NMI_WINDOW:
+		st->nmi_window_exits++;
+		break;
+	case KVMX_EXIT_HYPERCALL:
+		st->hypercalls++;
+		break;
+	default:
+		break;
+	}
+}
+
 enum kvmx_resume kvmx_handle_exit(struct kvmx_vcpu *vcpu,
 				  const struct kvmx_exit *exit, int *err)
 {
 	kvmx_exit_handler_t handler = NULL;
 
 	*err = 0;
+	kvmx_count_exit(vcpu, exit->reason);
 	if ((unsigned int)exit->reason < KVMX_NR_EXIT_REASONS)
 		handler = kvmx_exit_handlers[exit->reason];
 	if (!handler)

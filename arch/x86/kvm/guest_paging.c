@@ -22,8 +22,8 @@
  * is read-only).  Writes set the pages' dirty-log bits, as a guest write
  * would.
  */
-static int kvmx_guest_copy(struct kvmx_vm *vm, u64 gpa, void *buf, size_t len,
-			   bool write)
+static int kvmx_guest_copy(struct kvmx_vm *vm, struct kvmx_vcpu *vcpu, u64 gpa,
+			   void *buf, size_t len, bool write)
 {
 	int r = 0, idx;
 
@@ -48,7 +48,7 @@ static int kvmx_guest_copy(struct kvmx_vm *vm, u64 gpa, void *buf, size_t len,
 			break;
 		}
 		if (write && slot->dirty_bitmap)
-			set_bit(gfn - slot->base_gfn, slot->dirty_bitmap);
+			kvmx_mark_page_dirty(vcpu, slot, gfn);
 		gpa += n;
 		buf += n;
 		len -= n;
@@ -59,12 +59,14 @@ static int kvmx_guest_copy(struct kvmx_vm *vm, u64 gpa, void *buf, size_t len,
 
 int kvmx_read_guest(struct kvmx_vm *vm, u64 gpa, void *buf, size_t len)
 {
-	return kvmx_guest_copy(vm, gpa, buf, len, false);
+	return kvmx_guest_copy(vm, NULL, gpa, buf, len, false);
 }
 
-int kvmx_write_guest(struct kvmx_vm *vm, u64 gpa, const void *buf, size_t len)
+/* A write on behalf of @vcpu (its dirty ring logs it). */
+int kvmx_write_guest(struct kvmx_vcpu *vcpu, u64 gpa, const void *buf,
+		     size_t len)
 {
-	return kvmx_guest_copy(vm, gpa, (void *)buf, len, true);
+	return kvmx_guest_copy(vcpu->vm, vcpu, gpa, (void *)buf, len, true);
 }
 
 static bool kvmx_pae_paging(u64 cr0, u64 cr4, u64 efer)

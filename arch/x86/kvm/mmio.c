@@ -108,7 +108,7 @@ static int mmio_access_page(struct kvmx_emu_ctxt *ctxt, u64 la, void *buf,
 	if (r != KVMX_EMU_OK)
 		return r;
 	if (mmio_is_ram(vcpu->vm, gpa, write)) {
-		r = write ? kvmx_write_guest(vcpu->vm, gpa, buf, len) :
+		r = write ? kvmx_write_guest(vcpu, gpa, buf, len) :
 			    kvmx_read_guest(vcpu->vm, gpa, buf, len);
 		return r ? mmio_fail(m) : KVMX_EMU_OK;
 	}

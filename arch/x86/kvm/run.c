@@ -144,6 +144,7 @@ int kvmx_vcpu_run(struct kvmx_vcpu *vcpu)
 
 	for (;;) {
 		if (signal_pending(current)) {
+			vcpu->stat.signal_exits++;
 			run->exit_reason = KVM_EXIT_INTR;
 			r = -EINTR;
 			break;
@@ -156,6 +157,12 @@ int kvmx_vcpu_run(struct kvmx_vcpu *vcpu)
 		if (vcpu->ev.triple_fault) {
 			vcpu->ev.triple_fault = false;
 			run->exit_reason = KVM_EXIT_SHUTDOWN;
+			r = 0;
+			break;
+		}
+		/* until user space harvests and resets it */
+		if (kvmx_dirty_ring_soft_full(vcpu)) {
+			run->exit_reason = KVM_EXIT_DIRTY_RING_FULL;
 			r = 0;
 			break;
 		}

@@ -197,6 +197,9 @@ long kvmx_vm_enable_cap(struct kvmx_vm *vm, void __user *argp)
 		return kvmx_enable_exit_hypercall(vm, cap.args[0]);
 	case KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2:
 		return kvmx_enable_manual_dirty_log(vm, cap.args[0]);
+	case KVM_CAP_DIRTY_LOG_RING:
+	case KVM_CAP_DIRTY_LOG_RING_ACQ_REL:
+		return kvmx_enable_dirty_ring(vm, cap.args[0]);
 	}
 	return -EINVAL;
 }

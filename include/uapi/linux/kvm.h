@@ -866,5 +866,20 @@ struct kvm_stats_desc {
 /* Largest vCPU mmap: kvm_run, the PIO data page, the coalesced MMIO ring. */
 #define KVM_PIO_PAGE_OFFSET 1
 #define KVM_COALESCED_MMIO_PAGE_OFFSET 2
+/* the dirty ring (KVM_CAP_DIRTY_LOG_RING) of a vCPU, at this page */
+#define KVM_DIRTY_LOG_PAGE_OFFSET 64
+
+/* One entry of a dirty ring. */
+struct kvm_dirty_gfn {
+	__u32 flags;
+	__u32 slot;	/* address space << 16 | slot id */
+	__u64 offset;	/* page within the slot */
+};
+
+#define KVM_DIRTY_GFN_F_DIRTY	(1 << 0)	/* set by KVM: logged */
+#define KVM_DIRTY_GFN_F_RESET	(1 << 1)	/* set by user space: harvested */
+#define KVM_DIRTY_GFN_F_MASK	0x3
+
+#define KVM_RESET_DIRTY_RINGS	  _IO(KVMIO,   0xc7)
 
 #endif /* KVMX_UAPI_LINUX_KVM_H */

@@ -102,6 +102,16 @@ done
 : >/tmp/dmesg.all
 klog_check boot
 
+# Free memory with the page cache and reclaimable slabs dropped: taken
+# before loading and after unloading, the two show pages the modules (or
+# a VM they failed to free) kept.
+mem_free_kb() {
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	awk '/^MemFree:/ { print $2 }' /proc/meminfo
+}
+mark "MEMFREE before $(mem_free_kb)"
+
 # ---- load --------------------------------------------------------------
 LOAD_OK=1
 while read -r mod args; do
@@ -178,6 +188,7 @@ if [ "$LOAD_OK" = 1 ]; then
 		fi
 	done
 	if [ "$UNLOAD_OK" = 1 ]; then mark "UNLOAD ok"; else mark "UNLOAD fail"; lsmod; fi
+	[ "$UNLOAD_OK" = 1 ] && mark "MEMFREE after $(mem_free_kb)"
 fi
 klog_check unload
 

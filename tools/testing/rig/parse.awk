@@ -7,7 +7,8 @@
 # tests.list has one line per test: idx <TAB> timeout <TAB> name <TAB> path.
 # Prints one line per result, "STATUS<TAB>name<TAB>detail", STATUS being
 # PASS, FAIL or SKIP, in the order: module load, the tests' TAP cases (or
-# one result per non-TAP binary), module unload, clean kernel log.  Writes
+# one result per non-TAP binary), module unload, host memory returned
+# (MemFree after unloading against before loading), clean kernel log.
 # The offending kernel log lines follow as "KLOG<TAB>line<TAB>", and those
 # logged during boot, before any module was loaded (not counted as
 # failures), as "NOTE<TAB>line<TAB>".  Writes
@@ -142,6 +143,8 @@ function marker(line,    F, nf, word, idx, i, kv, rest) {
 		unload_detail = substr(line, index(line, " fail ") + 6)
 	} else if (word == "UNLOAD") {
 		unload = (F[3] == "ok") ? 1 : -1
+	} else if (word == "MEMFREE") {
+		memfree[F[3]] = F[4] + 0
 	} else if (word == "DMESG-BEGIN") {
 		in_dmesg = 1
 	} else if (word == "DONE") {
@@ -235,6 +238,18 @@ END {
 		result("FAIL", "module unload", unload_detail)
 	else
 		result("FAIL", "module unload", "not reached: the host died before it")
+
+	# Guest pages still referenced after every VM and the modules are
+	# gone would show here; 32 MiB allows for the kernel's own growth.
+	if (("before" in memfree) && ("after" in memfree)) {
+		lost = memfree["before"] - memfree["after"]
+		if (lost > 32768)
+			result("FAIL", "host memory returned", lost " kB less free than before the modules were loaded")
+		else
+			result("PASS", "host memory returned", "")
+	} else if (load == 1) {
+		result("FAIL", "host memory returned", "not measured: the modules did not unload")
+	}
 
 	for (i = 1; i <= nboot; i++)
 		printf "NOTE\t[boot, not counted] %s\t\n", bootlog[i]

@@ -160,7 +160,7 @@ static int tdp_fault_ram(struct kvmx_vcpu *vcpu, struct kvmx_memslot *slot,
 	if (r >= 0) {
 		r = 0;
 		if (write && slot->dirty_bitmap)
-			set_bit(gfn - slot->base_gfn, slot->dirty_bitmap);
+			kvmx_mark_page_dirty(vcpu, slot, gfn);
 	}
 out_unlock:
 	spin_unlock(&vm->mmu_lock);

@@ -154,6 +154,7 @@ struct kvmx_vcpu_stat {
 
 struct kvmx_coalesced_zones;
 struct kvmx_mmio;
+struct kvmx_dirty_ring;
 
 /*
  * Zeroed pages for TDP tables, filled before a fault takes mmu_lock (a
@@ -196,6 +197,7 @@ struct kvmx_vm {
 	long mmu_invalidate_in_progress;
 	unsigned long mmu_invalidate_start, mmu_invalidate_end;
 	u64 manual_dirty_log_protect;	/* (l) KVM_DIRTY_LOG_* flags */
+	u32 dirty_ring_bytes;		/* (l) KVM_CAP_DIRTY_LOG_RING, 0: off */
 
 	/* KVM_REGISTER_COALESCED_MMIO (coalesced_mmio.c) */
 	void *coalesced_mmio_ring;	/* (o) page 2 of every vCPU mmap */
@@ -310,6 +312,7 @@ struct kvmx_vcpu {
 	struct kvmx_vcpu_stat stat;	/* (m) written by the vCPU thread */
 	struct kvmx_page_cache mmu_cache; /* (m) for TDP faults */
 	struct kvmx_mmio *mmio;		/* (m) emulated MMIO (mmio.c) */
+	struct kvmx_dirty_ring *dirty_ring; /* (o) NULL: bitmaps */
 
 	void *backend;			/* (b) vcpu_size bytes */
 };

@@ -63,6 +63,22 @@ long kvmx_enable_manual_dirty_log(struct kvmx_vm *vm, u64 flags);
 long kvmx_get_dirty_log(struct kvmx_vm *vm, void __user *argp);
 long kvmx_clear_dirty_log(struct kvmx_vm *vm, void __user *argp);
 
+/* virt/kvm/dirty_ring.c */
+long kvmx_dirty_ring_max_bytes(void);
+long kvmx_enable_dirty_ring(struct kvmx_vm *vm, u64 arg);
+int kvmx_dirty_ring_alloc(struct kvmx_vcpu *vcpu);
+void kvmx_dirty_ring_free(struct kvmx_vcpu *vcpu);
+struct page *kvmx_dirty_ring_page(struct kvmx_vcpu *vcpu, unsigned long pgoff);
+bool kvmx_dirty_ring_mmap_ok(struct kvmx_vm *vm, unsigned long pgoff,
+			     unsigned long pages, unsigned long vm_flags);
+bool kvmx_dirty_ring_soft_full(struct kvmx_vcpu *vcpu);
+void kvmx_dirty_ring_push(struct kvmx_vcpu *vcpu,
+			  const struct kvmx_memslot *slot, u64 gfn);
+long kvmx_reset_dirty_rings(struct kvmx_vm *vm);
+/* a page @vcpu (NULL: none) dirtied in a logging slot: bitmap or ring */
+void kvmx_mark_page_dirty(struct kvmx_vcpu *vcpu, struct kvmx_memslot *slot,
+			  u64 gfn);
+
 /* virt/kvm/mmu_notifier.c */
 int kvmx_mmu_notifier_register(struct kvmx_vm *vm);
 void kvmx_mmu_notifier_unregister(struct kvmx_vm *vm);
@@ -201,7 +217,7 @@ int kvmx_translate(struct kvmx_vcpu *vcpu, struct kvm_translation *tr);
 #define KVMX_PF_FETCH	BIT(4)
 int kvmx_gva_to_gpa(struct kvmx_vcpu *vcpu, u64 la, u32 access, u64 *gpa,
 		    u32 *error);
-int kvmx_write_guest(struct kvmx_vm *vm, u64 gpa, const void *buf,
+int kvmx_write_guest(struct kvmx_vcpu *vcpu, u64 gpa, const void *buf,
 		     size_t len);
 
 /* arch/x86/kvm/mmio.c */
