@@ -68,7 +68,7 @@ int kvmx_dirty_ring_alloc(struct kvmx_vcpu *vcpu)
 	ring = kzalloc(sizeof(*ring), GFP_KERNEL_ACCOUNT);
 	if (!ring)
 		return -ENOMEM;
-	ring->gfns = vzalloc(bytes);
+	ring->gfns = __vmalloc(bytes, GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	if (!ring->gfns) {
 		kfree(ring);
 		return -ENOMEM;

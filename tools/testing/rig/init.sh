@@ -104,11 +104,16 @@ klog_check boot
 
 # Free memory with the page cache and reclaimable slabs dropped: taken
 # before loading and after unloading, the two show pages the modules (or
-# a VM they failed to free) kept.
+# a VM they failed to free) kept.  Free pages parked in the per-CPU lists
+# ("count:" of each pageset in /proc/zoneinfo) count as free: since 6.7
+# those lists grow to a large share of memory after a memory-heavy test
+# and shrink only slowly, which MemFree alone would take for a leak.
 mem_free_kb() {
 	sync
 	echo 3 >/proc/sys/vm/drop_caches
-	awk '/^MemFree:/ { print $2 }' /proc/meminfo
+	awk '/^MemFree:/ { free = $2 }
+	     FILENAME == "/proc/zoneinfo" && $1 == "count:" { pcp += $2 }
+	     END { print free + pcp * 4 }' /proc/meminfo /proc/zoneinfo
 }
 mark "MEMFREE before $(mem_free_kb)"
 

@@ -13,7 +13,7 @@
 #include <string.h>
 #include "native.h"
 
-#define CASES_PER_FORM	250
+#define CASES_PER_FORM	1000
 
 #define F_BYTE		0x00001		/* 8-bit operands */
 #define F_MODRM		0x00002
@@ -153,7 +153,7 @@ static void build_forms(void)
 }
 
 struct tcase {
-	u8 insn[15];
+	u8 insn[32];		/* room to build; more than 15 is rejected */
 	unsigned int len;
 	struct native_run in;
 	u8 mem[NATIVE_DATA_SIZE];
@@ -235,7 +235,7 @@ static bool gen_case(struct unit_rng *r, const struct form *f,
 	if (x < 10)
 		seg = 0;
 	else if (x < 14)
-		seg = (u8[]){ 0x26, 0x2e, 0x36, 0x3e }[x - 10];
+		seg = 0x26 + (x - 10) * 8;	/* ES CS SS DS: ignored */
 	else if (x < 16)
 		seg = 0x64;
 	else
@@ -333,6 +333,8 @@ static bool gen_case(struct unit_rng *r, const struct form *f,
 	for (i = 0; i < imm_len; i++)
 		t->insn[n + i] = rng64(r);
 	n += imm_len;
+	if (n > 15)
+		return false;
 	t->len = n;
 	reg |= (rex & 4) << 1;
 
@@ -606,7 +608,7 @@ static bool check_bad_lock(struct unit_rng *r, const struct form *f,
 	sig = native_exec(t->insn, t->len, &out);
 	res = emulate(r, t, &c, &g);
 	if (sig == SIGILL && res == KVMX_EMU_EXCEPTION &&
-	    c.exception.vector == KVMX_EMU_UD &&
+	    c.exception.vector == KVMX_EMU_VEC_UD &&
 	    c.rip == native_insn_addr() && !g.writes)
 		return true;
 	if (notes) {
@@ -642,7 +644,7 @@ static bool make_bad_lock(struct unit_rng *r, const struct form *f,
 	}
 	(void)r;
 	if (t->len >= 15)
-		return false;
+		return false;	/* the LOCK would make it too long */
 	memmove(t->insn + 1, t->insn, t->len);
 	t->insn[0] = 0xf0;
 	t->len++;

@@ -28,6 +28,11 @@ static int fake_fetch(struct kvmx_emu_ctxt *c, u64 a, void *buf,
 	struct fake_guest *g = c->opaque;
 
 	g->fetches++;
+	g->last_fetch = a;
+	g->last_fetch_len = len;
+	/* The emulator promises never to fetch across a page. */
+	if ((a & 4095) + len > 4096)
+		return KVMX_EMU_UNHANDLED;
 	if (in_range(g->code_base, g->code_size, a, len)) {
 		memcpy(buf, g->code + (a - g->code_base), len);
 		return KVMX_EMU_OK;
@@ -72,6 +77,7 @@ static int fake_read(struct kvmx_emu_ctxt *c, u64 a, void *buf,
 	struct fake_guest *g = c->opaque;
 
 	g->reads++;
+	g->last_read = a;
 	if (in_mmio(g, a, len))
 		return fake_mmio(g, a, buf, len, false);
 	if (in_range(g->base, g->size, a, len)) {
@@ -87,6 +93,7 @@ static int fake_write(struct kvmx_emu_ctxt *c, u64 a, const void *buf,
 	struct fake_guest *g = c->opaque;
 
 	g->writes++;
+	g->last_write = a;
 	if (in_mmio(g, a, len))
 		return fake_mmio(g, a, (void *)buf, len, true);
 	if (in_range(g->base, g->size, a, len)) {

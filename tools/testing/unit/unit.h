@@ -69,6 +69,9 @@ struct fake_guest {
 
 	bool no_cmpxchg;		/* leave ops->cmpxchg NULL */
 	unsigned int fetches, reads, writes;
+	u64 last_read, last_write;	/* linear addresses seen */
+	u64 last_fetch;
+	unsigned int last_fetch_len;
 };
 
 extern const struct kvmx_emu_ops fake_ops;

@@ -18,8 +18,8 @@ bool emu_canonical(const struct kvmx_emu_ctxt *ctxt, u64 linear)
 /* A stack-segment access faults with #SS, any other with #GP (both code 0). */
 static int emu_seg_fault(struct kvmx_emu_ctxt *ctxt, unsigned int seg)
 {
-	return emu_exception(ctxt, seg == KVMX_EMU_SS ? KVMX_EMU_SS :
-			     KVMX_EMU_GP, true, 0);
+	return emu_exception(ctxt, seg == KVMX_EMU_SS ? KVMX_EMU_VEC_SS :
+			     KVMX_EMU_VEC_GP, true, 0);
 }
 
 static int emu_seg_check(struct kvmx_emu_ctxt *ctxt, unsigned int seg,
@@ -33,8 +33,10 @@ static int emu_seg_check(struct kvmx_emu_ctxt *ctxt, unsigned int seg,
 		/* A null selector leaves the segment unusable (SDM 3A 3.4.2). */
 		if (s->unusable || !s->present)
 			return emu_seg_fault(ctxt, seg);
-		/* Code is never writable, and readable only with type bit 1;
-		 * data is writable only with type bit 1 (SDM 3A 3.4.5.1). */
+		/*
+		 * Code is never writable, and readable only with type bit 1;
+		 * data is writable only with type bit 1 (SDM 3A 3.4.5.1).
+		 */
 		if (code && (acc != EMU_READ || !(s->type & 2)))
 			return emu_seg_fault(ctxt, seg);
 		if (!code && acc != EMU_READ && !(s->type & 2))
@@ -81,7 +83,7 @@ int emu_linear(struct kvmx_emu_ctxt *ctxt, unsigned int seg, u64 ea,
 	if (len > 1 && len <= 8 && !(len & (len - 1)) && (la & (len - 1)) &&
 	    ctxt->cpl == 3 && (ctxt->cr0 & EMU_CR0_AM) &&
 	    (ctxt->rflags & EMU_AC))
-		return emu_exception(ctxt, KVMX_EMU_AC, true, 0);
+		return emu_exception(ctxt, KVMX_EMU_VEC_AC, true, 0);
 	*linear = la;
 	return KVMX_EMU_OK;
 }

@@ -9,23 +9,64 @@
  */
 #include "internal.h"
 
-#define ALU_ROW(h) \
-	{ D_MODRM | D_BYTE | D_LOCK, h }, { D_MODRM | D_LOCK, h }, \
-	{ D_MODRM | D_BYTE, h }, { D_MODRM, h }, \
-	{ D_BYTE | D_IMM8, H_ALU_ACC }, { D_IMMZ, H_ALU_ACC }
-
-#define STR(h, f)	{ D_BYTE | (f), h }, { (f), h }
-
 /* The one-byte map (SDM Vol. 2 Table A-2); H_NONE entries are unhandled. */
 static const struct emu_opdesc emu_map1[256] = {
-	[0x00] = ALU_ROW(H_ALU),
-	[0x08] = ALU_ROW(H_ALU),
-	[0x10] = ALU_ROW(H_ALU),
-	[0x18] = ALU_ROW(H_ALU),
-	[0x20] = ALU_ROW(H_ALU),
-	[0x28] = ALU_ROW(H_ALU),
-	[0x30] = ALU_ROW(H_ALU),
-	[0x38] = ALU_ROW(H_ALU),
+	/* ADD: Eb,Gb  Ev,Gv  Gb,Eb  Gv,Ev  AL,Ib  rAX,Iz */
+	[0x00] = { D_MODRM | D_BYTE | D_LOCK, H_ALU },
+	[0x01] = { D_MODRM | D_LOCK, H_ALU },
+	[0x02] = { D_MODRM | D_BYTE, H_ALU },
+	[0x03] = { D_MODRM, H_ALU },
+	[0x04] = { D_BYTE | D_IMM8, H_ALU_ACC },
+	[0x05] = { D_IMMZ, H_ALU_ACC },
+	/* OR: Eb,Gb  Ev,Gv  Gb,Eb  Gv,Ev  AL,Ib  rAX,Iz */
+	[0x08] = { D_MODRM | D_BYTE | D_LOCK, H_ALU },
+	[0x09] = { D_MODRM | D_LOCK, H_ALU },
+	[0x0a] = { D_MODRM | D_BYTE, H_ALU },
+	[0x0b] = { D_MODRM, H_ALU },
+	[0x0c] = { D_BYTE | D_IMM8, H_ALU_ACC },
+	[0x0d] = { D_IMMZ, H_ALU_ACC },
+	/* ADC: Eb,Gb  Ev,Gv  Gb,Eb  Gv,Ev  AL,Ib  rAX,Iz */
+	[0x10] = { D_MODRM | D_BYTE | D_LOCK, H_ALU },
+	[0x11] = { D_MODRM | D_LOCK, H_ALU },
+	[0x12] = { D_MODRM | D_BYTE, H_ALU },
+	[0x13] = { D_MODRM, H_ALU },
+	[0x14] = { D_BYTE | D_IMM8, H_ALU_ACC },
+	[0x15] = { D_IMMZ, H_ALU_ACC },
+	/* SBB: Eb,Gb  Ev,Gv  Gb,Eb  Gv,Ev  AL,Ib  rAX,Iz */
+	[0x18] = { D_MODRM | D_BYTE | D_LOCK, H_ALU },
+	[0x19] = { D_MODRM | D_LOCK, H_ALU },
+	[0x1a] = { D_MODRM | D_BYTE, H_ALU },
+	[0x1b] = { D_MODRM, H_ALU },
+	[0x1c] = { D_BYTE | D_IMM8, H_ALU_ACC },
+	[0x1d] = { D_IMMZ, H_ALU_ACC },
+	/* AND: Eb,Gb  Ev,Gv  Gb,Eb  Gv,Ev  AL,Ib  rAX,Iz */
+	[0x20] = { D_MODRM | D_BYTE | D_LOCK, H_ALU },
+	[0x21] = { D_MODRM | D_LOCK, H_ALU },
+	[0x22] = { D_MODRM | D_BYTE, H_ALU },
+	[0x23] = { D_MODRM, H_ALU },
+	[0x24] = { D_BYTE | D_IMM8, H_ALU_ACC },
+	[0x25] = { D_IMMZ, H_ALU_ACC },
+	/* SUB: Eb,Gb  Ev,Gv  Gb,Eb  Gv,Ev  AL,Ib  rAX,Iz */
+	[0x28] = { D_MODRM | D_BYTE | D_LOCK, H_ALU },
+	[0x29] = { D_MODRM | D_LOCK, H_ALU },
+	[0x2a] = { D_MODRM | D_BYTE, H_ALU },
+	[0x2b] = { D_MODRM, H_ALU },
+	[0x2c] = { D_BYTE | D_IMM8, H_ALU_ACC },
+	[0x2d] = { D_IMMZ, H_ALU_ACC },
+	/* XOR: Eb,Gb  Ev,Gv  Gb,Eb  Gv,Ev  AL,Ib  rAX,Iz */
+	[0x30] = { D_MODRM | D_BYTE | D_LOCK, H_ALU },
+	[0x31] = { D_MODRM | D_LOCK, H_ALU },
+	[0x32] = { D_MODRM | D_BYTE, H_ALU },
+	[0x33] = { D_MODRM, H_ALU },
+	[0x34] = { D_BYTE | D_IMM8, H_ALU_ACC },
+	[0x35] = { D_IMMZ, H_ALU_ACC },
+	/* CMP: Eb,Gb  Ev,Gv  Gb,Eb  Gv,Ev  AL,Ib  rAX,Iz */
+	[0x38] = { D_MODRM | D_BYTE | D_LOCK, H_ALU },
+	[0x39] = { D_MODRM | D_LOCK, H_ALU },
+	[0x3a] = { D_MODRM | D_BYTE, H_ALU },
+	[0x3b] = { D_MODRM, H_ALU },
+	[0x3c] = { D_BYTE | D_IMM8, H_ALU_ACC },
+	[0x3d] = { D_IMMZ, H_ALU_ACC },
 	[0x63] = { D_MODRM, H_MOVSXD },
 	[0x80] = { D_MODRM | D_GRP | D_BYTE | D_IMM8 | D_LOCK, H_ALU },
 	[0x81] = { D_MODRM | D_GRP | D_IMMZ | D_LOCK, H_ALU },
@@ -44,13 +85,18 @@ static const struct emu_opdesc emu_map1[256] = {
 	[0xa1] = { D_MOFFS, H_MOV_MOFFS },
 	[0xa2] = { D_MOFFS | D_BYTE, H_MOV_MOFFS },
 	[0xa3] = { D_MOFFS, H_MOV_MOFFS },
-	[0xa4] = STR(H_MOVS, 0),
-	[0xa6] = STR(H_CMPS, 0),
+	[0xa4] = { D_BYTE, H_MOVS },
+	[0xa5] = { 0, H_MOVS },
+	[0xa6] = { D_BYTE, H_CMPS },
+	[0xa7] = { 0, H_CMPS },
 	[0xa8] = { D_BYTE | D_IMM8, H_TEST_ACC },
 	[0xa9] = { D_IMMZ, H_TEST_ACC },
-	[0xaa] = STR(H_STOS, 0),
-	[0xac] = STR(H_LODS, 0),
-	[0xae] = STR(H_SCAS, 0),
+	[0xaa] = { D_BYTE, H_STOS },
+	[0xab] = { 0, H_STOS },
+	[0xac] = { D_BYTE, H_LODS },
+	[0xad] = { 0, H_LODS },
+	[0xae] = { D_BYTE, H_SCAS },
+	[0xaf] = { 0, H_SCAS },
 	[0xc6] = { D_MODRM | D_GRP | D_BYTE | D_IMM8, H_MOV },
 	[0xc7] = { D_MODRM | D_GRP | D_IMMZ, H_MOV },
 	[0xf6] = { D_MODRM | D_GRP | D_BYTE | D_LOCK, H_GRP3 },
@@ -95,11 +141,11 @@ static int emu_fetch_more(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d)
 		linear = ip;
 		/* A non-canonical rIP faults on fetch (SDM Vol. 3A 6.15). */
 		if (!emu_canonical(ctxt, linear))
-			return emu_exception(ctxt, KVMX_EMU_GP, true, 0);
+			return emu_exception(ctxt, KVMX_EMU_VEC_GP, true, 0);
 	} else {
 		ip &= 0xffffffffULL;
 		if (ip > cs->limit)
-			return emu_exception(ctxt, KVMX_EMU_GP, true, 0);
+			return emu_exception(ctxt, KVMX_EMU_VEC_GP, true, 0);
 		if (n > (u64)cs->limit - ip + 1)
 			n = cs->limit - ip + 1;
 		linear = (cs->base + ip) & 0xffffffffULL;
@@ -121,7 +167,7 @@ static int emu_byte(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d, u8 *out)
 	int r;
 
 	if (d->len >= KVMX_EMU_MAX_INSN)
-		return emu_exception(ctxt, KVMX_EMU_GP, true, 0);
+		return emu_exception(ctxt, KVMX_EMU_VEC_GP, true, 0);
 	if (d->len >= d->avail) {
 		r = emu_fetch_more(ctxt, d);
 		if (r != KVMX_EMU_OK)
@@ -400,7 +446,7 @@ int emu_decode(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d)
 	if (d->desc.handler == H_NONE)
 		return KVMX_EMU_UNHANDLED;
 	if ((d->desc.flags & D_NO64) && emu_is64(ctxt))
-		return emu_exception(ctxt, KVMX_EMU_UD, false, 0);
+		return emu_exception(ctxt, KVMX_EMU_VEC_UD, false, 0);
 	emu_sizes(ctxt, d);
 
 	if (d->desc.flags & D_MODRM) {
@@ -408,7 +454,7 @@ int emu_decode(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d)
 		if (r != KVMX_EMU_OK)
 			return r;
 		if ((d->desc.flags & D_MEMONLY) && d->e.type != OP_MEM)
-			return emu_exception(ctxt, KVMX_EMU_UD, false, 0);
+			return emu_exception(ctxt, KVMX_EMU_VEC_UD, false, 0);
 	}
 	r = emu_immediate(ctxt, d);
 	if (r != KVMX_EMU_OK)
@@ -421,6 +467,6 @@ int emu_decode(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d)
 	 * refines this per ModRM.reg for the groups.
 	 */
 	if (d->lock && (!(d->desc.flags & D_LOCK) || d->e.type != OP_MEM))
-		return emu_exception(ctxt, KVMX_EMU_UD, false, 0);
+		return emu_exception(ctxt, KVMX_EMU_VEC_UD, false, 0);
 	return KVMX_EMU_OK;
 }

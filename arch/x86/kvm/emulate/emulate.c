@@ -41,7 +41,7 @@ int kvmx_emu_set_exception(struct kvmx_emu_ctxt *ctxt, u8 vector,
 
 int kvmx_emu_set_pf(struct kvmx_emu_ctxt *ctxt, u64 cr2, u32 error_code)
 {
-	emu_exception(ctxt, KVMX_EMU_PF, true, error_code);
+	emu_exception(ctxt, KVMX_EMU_VEC_PF, true, error_code);
 	ctxt->exception.cr2 = cr2;
 	return KVMX_EMU_EXCEPTION;
 }

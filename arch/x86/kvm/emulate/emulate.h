@@ -196,10 +196,10 @@ int kvmx_emu_set_exception(struct kvmx_emu_ctxt *ctxt, u8 vector,
 int kvmx_emu_set_pf(struct kvmx_emu_ctxt *ctxt, u64 cr2, u32 error_code);
 
 /* Exception vectors the emulator raises itself (SDM Vol. 3A 6.3.1). */
-#define KVMX_EMU_UD	6
-#define KVMX_EMU_SS	12
-#define KVMX_EMU_GP	13
-#define KVMX_EMU_PF	14
-#define KVMX_EMU_AC	17
+#define KVMX_EMU_VEC_UD	6
+#define KVMX_EMU_VEC_SS	12
+#define KVMX_EMU_VEC_GP	13
+#define KVMX_EMU_VEC_PF	14
+#define KVMX_EMU_VEC_AC	17
 
 #endif /* KVMX_EMULATE_H */

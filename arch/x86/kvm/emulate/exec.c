@@ -114,7 +114,7 @@ static int exec_alu_rm(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d,
 	int r;
 
 	if (op == ALU_CMP && d->lock)
-		return emu_exception(ctxt, KVMX_EMU_UD, false, 0);
+		return emu_exception(ctxt, KVMX_EMU_VEC_UD, false, 0);
 	r = emu_get_rm(ctxt, d, bytes, op == ALU_CMP ? EMU_READ : EMU_RMW,
 		       &dst);
 	if (r != KVMX_EMU_OK)
@@ -311,7 +311,7 @@ static int exec_push_rm(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d)
 	int r;
 
 	if (d->lock)
-		return emu_exception(ctxt, KVMX_EMU_UD, false, 0);
+		return emu_exception(ctxt, KVMX_EMU_VEC_UD, false, 0);
 	if (emu_is64(ctxt))
 		bytes = (d->opsize_prefix && !(d->rex & 8)) ? 2 : 8;
 	r = emu_get_rm(ctxt, d, bytes, EMU_READ, &val);
@@ -363,7 +363,7 @@ static int exec_grp3(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d)
 	switch (emu_group_op(d)) {
 	case 0:
 		if (d->lock)
-			return emu_exception(ctxt, KVMX_EMU_UD, false, 0);
+			return emu_exception(ctxt, KVMX_EMU_VEC_UD, false, 0);
 		return exec_test(ctxt, d, d->imm);
 	case 2:
 		return exec_unary(ctxt, d, 2);
@@ -491,7 +491,7 @@ static int exec_bt(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d,
 	int r;
 
 	if (what == 0 && d->lock)
-		return emu_exception(ctxt, KVMX_EMU_UD, false, 0);
+		return emu_exception(ctxt, KVMX_EMU_VEC_UD, false, 0);
 	if (d->desc.handler == H_BT && d->e.type == OP_MEM) {
 		units = (s64)emu_sext(offset, bytes) >> (bytes == 2 ? 4 :
 							bytes == 4 ? 5 : 6);

@@ -49,8 +49,10 @@ u64 emu_alu(unsigned int op, u64 a, u64 b, unsigned int bytes, u64 *rflags)
 	case ALU_ADC:
 		in = (op == ALU_ADC && (*rflags & EMU_CF)) ? 1 : 0;
 		res = (a + b + in) & mask;
-		/* The carry out of each bit: both inputs set, or one set and
-		 * the carry into it (visible as a clear result bit). */
+		/*
+		 * The carry out of each bit: both inputs set, or one set and
+		 * the carry into it (visible as a clear result bit).
+		 */
 		chain = (a & b) | ((a | b) & ~res);
 		if ((~(a ^ b) & (a ^ res)) >> msb & 1)
 			f |= EMU_OF;

@@ -83,7 +83,7 @@ int emu_string(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d)
 	int r;
 
 	if (d->lock)
-		return emu_exception(ctxt, KVMX_EMU_UD, false, 0);
+		return emu_exception(ctxt, KVMX_EMU_VEC_UD, false, 0);
 	if (!d->rep) {
 		fl = ctxt->rflags;
 		r = emu_string_once(ctxt, d, &fl);

@@ -230,6 +230,31 @@ void __vcpu_assert_exit(struct kvm_vcpu *vcpu, uint32_t reason,
 void __vcpu_assert_io(struct kvm_vcpu *vcpu, uint8_t dir, uint16_t port,
 		      uint8_t size, const char *file, int line);
 
+/*
+ * Fails the test unless the last exit is KVM_EXIT_MMIO of @len bytes at
+ * guest-physical @gpa, a write if @is_write (else a read).
+ */
+#define vcpu_assert_mmio(vcpu, is_write, gpa, len) \
+	__vcpu_assert_mmio(vcpu, is_write, gpa, len, __FILE__, __LINE__)
+void __vcpu_assert_mmio(struct kvm_vcpu *vcpu, bool is_write, uint64_t gpa,
+			uint32_t len, const char *file, int line);
+
+/* The first @len (<= 8) bytes of the last MMIO exit's data, little endian. */
+static inline uint64_t vcpu_mmio_data(struct kvm_vcpu *vcpu)
+{
+	uint64_t v = 0;
+	uint32_t len = vcpu->run->mmio.len;
+
+	memcpy(&v, vcpu->run->mmio.data, len < 8 ? len : 8);
+	return v;
+}
+
+/* Answers an MMIO read: the next KVM_RUN completes it with @v's low bytes. */
+static inline void vcpu_mmio_set_data(struct kvm_vcpu *vcpu, uint64_t v)
+{
+	memcpy(vcpu->run->mmio.data, &v, sizeof(v));
+}
+
 /* The I/O data area of the last KVM_EXIT_IO. */
 static inline void *vcpu_io_data(struct kvm_vcpu *vcpu)
 {

@@ -208,6 +208,22 @@ void vcpu_run(struct kvm_vcpu *vcpu)
 	}
 }
 
+void __vcpu_assert_mmio(struct kvm_vcpu *vcpu, bool is_write, uint64_t gpa,
+			uint32_t len, const char *file, int line)
+{
+	struct kvm_run *run = vcpu->run;
+
+	__vcpu_assert_exit(vcpu, KVM_EXIT_MMIO, file, line);
+	if (!!run->mmio.is_write == is_write && run->mmio.phys_addr == gpa &&
+	    run->mmio.len == len)
+		return;
+	vcpu_dump_exit(stderr, vcpu);
+	vcpu_dump_state(stderr, vcpu);
+	__test_assert_fail(file, line, "mmio exit matches",
+			   "expected mmio %s gpa 0x%lx len %u",
+			   is_write ? "write" : "read", gpa, len);
+}
+
 void vcpu_set_args(struct kvm_vcpu *vcpu, int n, ...)
 {
 	struct kvm_regs regs;
