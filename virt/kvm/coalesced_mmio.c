@@ -72,7 +72,7 @@ static int kvmx_zones_publish(struct kvmx_vm *vm,
 		next->zone[j++] = *add;
 	next->nr = j;
 	rcu_assign_pointer(vm->coalesced_zones, next);
-	synchronize_srcu(&vm->srcu);
+	synchronize_srcu_expedited(&vm->srcu);
 	kfree(cur);
 	return 0;
 }

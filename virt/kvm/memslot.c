@@ -264,8 +264,11 @@ static int kvmx_update_memslots(struct kvmx_vm *vm,
 	}
 
 	rcu_assign_pointer(vm->memslots, next);
-	/* no fault uses the old array (nor the slots it alone held) now */
-	synchronize_srcu(&vm->srcu);
+	/*
+	 * no fault uses the old array (nor the slots it alone held) after
+	 * this; expedited, as VMMs change slots by the hundred at boot
+	 */
+	synchronize_srcu_expedited(&vm->srcu);
 	kvmx_memslot_zap(vm, old, slot);
 
 	if (old)
