@@ -27,21 +27,6 @@
 #include <linux/uaccess.h>
 #include <kvmx/core_private.h>
 
-/*
- * The descriptor flag values of the ABI (Documentation/virt/kvm/api.rst,
- * "KVM_GET_STATS_FD"), for as long as our uapi header lacks them.
- */
-#ifndef KVM_STATS_TYPE_SHIFT
-#define KVM_STATS_TYPE_SHIFT		0
-#define KVM_STATS_TYPE_CUMULATIVE	(0 << KVM_STATS_TYPE_SHIFT)
-#define KVM_STATS_TYPE_INSTANT		(1 << KVM_STATS_TYPE_SHIFT)
-#define KVM_STATS_TYPE_PEAK		(2 << KVM_STATS_TYPE_SHIFT)
-#define KVM_STATS_UNIT_SHIFT		4
-#define KVM_STATS_UNIT_NONE		(0 << KVM_STATS_UNIT_SHIFT)
-#define KVM_STATS_BASE_SHIFT		8
-#define KVM_STATS_BASE_POW10		(0 << KVM_STATS_BASE_SHIFT)
-#endif
-
 /* One described counter: its in-tree name and type, and where it lives. */
 struct kvmx_stat_def {
 	const char *name;
