@@ -16,6 +16,13 @@
 #include <kvmx/core_private.h>
 #include "emulate/emulate.h"
 
+/* One MMIO access (or one part of a split one). */
+struct kvmx_mmio_part {
+	u64 gpa;
+	u8 len;
+	u8 data[8];
+};
+
 /* An instruction being emulated, kept across its MMIO exits. */
 struct kvmx_mmio {
 	struct kvmx_emu_ctxt ctxt;	/* its replay buffer survives exits */
@@ -30,12 +37,38 @@ struct kvmx_mmio {
 	u8 len;
 	u8 data[8];
 
-	/* the VMM's answer to the read of the last exit */
-	bool answer_valid;
-	u64 answer_gpa;
-	u8 answer_len;
-	u8 answer[8];
+	/*
+	 * What this instruction already got across its exits, for when it
+	 * runs again: the VMM's answers to its reads, and the writes handed
+	 * over (or coalesced), by address.  An access split at a page
+	 * boundary has two parts; one part may be done when the other
+	 * exits, and must not be asked or sent twice.
+	 */
+	struct kvmx_mmio_part answers[2], written[2];
+	unsigned int nr_answers, nr_written;
 };
+
+/* Remember a part in @list of two (the older one goes first). */
+static void mmio_remember(struct kvmx_mmio_part *list, unsigned int *nr,
+			  u64 gpa, u8 len, const void *data)
+{
+	struct kvmx_mmio_part *e = &list[(*nr)++ % 2];
+
+	e->gpa = gpa;
+	e->len = len;
+	memcpy(e->data, data, len);
+}
+
+static struct kvmx_mmio_part *mmio_find(struct kvmx_mmio_part *list,
+					unsigned int nr, u64 gpa, u8 len)
+{
+	unsigned int i;
+
+	for (i = 0; i < min_t(unsigned int, nr, 2); i++)
+		if (list[i].gpa == gpa && list[i].len == len)
+			return &list[i];
+	return NULL;
+}
 
 static struct kvmx_vcpu *ctxt_vcpu(struct kvmx_emu_ctxt *ctxt)
 {
@@ -114,15 +147,22 @@ static int mmio_access_page(struct kvmx_emu_ctxt *ctxt, u64 la, void *buf,
 	}
 	if (len > sizeof(m->data))
 		return mmio_fail(m);
-	if (!write && m->answer_valid && m->answer_gpa == gpa &&
-	    m->answer_len == len) {
-		memcpy(buf, m->answer, len);
-		m->answer_valid = false;
-		return KVMX_EMU_OK;
+	if (write && mmio_find(m->written, m->nr_written, gpa, len))
+		return KVMX_EMU_OK;	/* sent at an earlier exit */
+	if (!write) {
+		struct kvmx_mmio_part *a = mmio_find(m->answers, m->nr_answers,
+						     gpa, len);
+
+		if (a) {
+			memcpy(buf, a->data, len);
+			return KVMX_EMU_OK;
+		}
 	}
 	/* a second MMIO access: the first one exits first */
 	if (m->exit_queued)
 		return KVMX_EMU_USER;
+	if (write)
+		mmio_remember(m->written, &m->nr_written, gpa, len, buf);
 	if (write && kvmx_coalesced_write(vcpu->vm, gpa, len, buf, false))
 		return KVMX_EMU_OK;
 	m->exit_queued = true;
@@ -308,7 +348,8 @@ enum kvmx_resume kvmx_emulate_mmio(struct kvmx_vcpu *vcpu, u64 gpa, int *err)
 		*err = -ENOMEM;
 		return KVMX_EXIT_TO_USER;
 	}
-	m->answer_valid = false;
+	m->nr_answers = 0;
+	m->nr_written = 0;
 	m->ctxt.replay_len = 0;
 	return mmio_run(vcpu, m, gpa);
 }
@@ -329,12 +370,9 @@ int kvmx_complete_mmio_exit(struct kvmx_vcpu *vcpu)
 	m->active = false;
 	if (vcpu->regs[KVMX_REG_RIP] != m->rip)
 		return 0;
-	if (!m->is_write) {
-		memcpy(m->answer, vcpu->run->mmio.data, m->len);
-		m->answer_gpa = m->gpa;
-		m->answer_len = m->len;
-		m->answer_valid = true;
-	}
+	if (!m->is_write)
+		mmio_remember(m->answers, &m->nr_answers, m->gpa, m->len,
+			      vcpu->run->mmio.data);
 	return mmio_run(vcpu, m, m->gpa) == KVMX_EXIT_TO_USER;
 }
 

@@ -522,4 +522,30 @@ TEST(straddle_slot_start)
 	kvm_vm_free(vm);
 }
 
+/*
+ * 8 bytes across a page boundary with no slot on either side: two exits,
+ * one per page (in-tree's emulator splits there), and the instruction
+ * completes once both halves are answered or sent, each exactly once.
+ */
+TEST(straddle_two_mmio_pages)
+{
+	struct kvm_vcpu *vcpu;
+	struct kvm_vm *vm = vm_create_guest(&vcpu, (void (*)(void))guest_straddle);
+	uint64_t page2 = MMIO_GPA + PAGE_SIZE;
+
+	vcpu_set_args(vcpu, 1, page2 - 4);
+	run_expect_mmio(vcpu, page2 - 4, 4, false);
+	mmio_read_answer(vcpu, 0xfefefefec4d3e2f1ULL);
+	run_expect_mmio(vcpu, page2, 4, false);
+	mmio_read_answer(vcpu, 0xfefefefe8897a6b5ULL);
+	vcpu_expect_ucall(vcpu, UCALL_SYNC, 0x8897a6b5c4d3e2f1ULL);
+
+	run_expect_mmio(vcpu, page2 - 4, 4, true);
+	EXPECT_EQ(0x55667788ULL, mmio_write_value(vcpu));
+	run_expect_mmio(vcpu, page2, 4, true);
+	EXPECT_EQ(0x11223344ULL, mmio_write_value(vcpu));
+	vcpu_expect_ucall(vcpu, UCALL_DONE, 0);
+	kvm_vm_free(vm);
+}
+
 TEST_HARNESS_MAIN
