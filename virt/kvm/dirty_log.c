@@ -89,19 +89,20 @@ static long kvmx_get_dirty_log_locked(struct kvmx_vm *vm,
 		return r;
 	words = BITS_TO_LONGS(slot->npages);
 	bytes = words * sizeof(long);
+
+	/* with manual protection it is a plain read of the bitmap */
+	if (manual)
+		return copy_to_user((void __user *)log->dirty_bitmap,
+				    slot->dirty_bitmap, bytes) ? -EFAULT : 0;
+
 	snap = kvzalloc(bytes, GFP_KERNEL_ACCOUNT);
 	if (!snap)
 		return -ENOMEM;
-
 	for (i = 0; i < words; i++) {
 		unsigned long mask;
 
 		if (!READ_ONCE(slot->dirty_bitmap[i]))
 			continue;
-		if (manual) {
-			snap[i] = READ_ONCE(slot->dirty_bitmap[i]);
-			continue;
-		}
 		mask = xchg(&slot->dirty_bitmap[i], 0);
 		snap[i] = mask;
 		if (mask)

@@ -129,8 +129,7 @@ static int tdp_fault_ram(struct kvmx_vcpu *vcpu, struct kvmx_memslot *slot,
 	unsigned long hva = slot->userspace_addr +
 			    ((gfn - slot->base_gfn) << PAGE_SHIFT);
 	bool may_write = !(slot->flags & KVM_MEM_READONLY);
-	bool writable, flush = false;
-	LIST_HEAD(freed);
+	bool writable, host_writable, flush = false;
 	unsigned long seq;
 	struct page *page;
 	int r, level;
@@ -138,15 +137,17 @@ static int tdp_fault_ram(struct kvmx_vcpu *vcpu, struct kvmx_memslot *slot,
 	seq = READ_ONCE(vm->mmu_invalidate_seq);
 	smp_rmb();	/* the sequence before the host page tables */
 
-	/* with dirty logging, a read maps read-only so the write shows */
-	r = fault_get_page(hva, write, may_write && (write || !slot->dirty_bitmap),
-			   &page, &writable);
+	r = fault_get_page(hva, write, may_write, &page, &host_writable);
 	if (r == -EINTR || r == -EAGAIN)
 		return 0;	/* a signal: the run loop sees it */
 	if (r)
 		return r;
-	if (slot->dirty_bitmap && !write)
-		writable = false;
+	/*
+	 * With dirty logging, a read maps read-only so that the write shows;
+	 * the leaf remembers the page is host-writable, so that the write
+	 * takes the fast path below.
+	 */
+	writable = host_writable && (write || !slot->dirty_bitmap);
 
 	spin_lock(&vm->mmu_lock);
 	if (mmu_invalidate_retry(vm, seq, hva)) {
@@ -156,7 +157,7 @@ static int tdp_fault_ram(struct kvmx_vcpu *vcpu, struct kvmx_memslot *slot,
 	level = min(slot_max_level(slot, gfn, hva),
 		    host_mapping_level(vm->mm, hva));
 	r = kvmx_tdp_map(vm, &vcpu->mmu_cache, gfn, page_to_pfn(page), level,
-			 writable, &flush);
+			 writable, host_writable, &flush);
 	if (r >= 0) {
 		r = 0;
 		if (write && slot->dirty_bitmap)
@@ -166,7 +167,8 @@ out_unlock:
 	spin_unlock(&vm->mmu_lock);
 	if (flush)
 		kvmx_flush_remote_tlbs(vm);
-	if (writable)
+	/* the guest may write it through the TDP leaf from now on */
+	if (host_writable)
 		set_page_dirty_lock(page);
 	put_page(page);
 	return r;
@@ -213,6 +215,25 @@ int kvmx_tdp_handle_fault(struct kvmx_vcpu *vcpu, u64 gpa, u32 access)
 	if (write && (slot->flags & KVM_MEM_READONLY)) {
 		r = 1;
 		goto out;
+	}
+	/*
+	 * A write to a page dirty logging write-protected: still mapped and
+	 * host-writable (any host change would have zapped the leaf), so
+	 * log it and give write access back without asking GUP again.
+	 */
+	if (write && slot->dirty_bitmap) {
+		bool done;
+
+		spin_lock(&vm->mmu_lock);
+		done = kvmx_tdp_unprotect_gfn(vm, gfn);
+		if (done)
+			kvmx_mark_page_dirty(vcpu, slot, gfn);
+		spin_unlock(&vm->mmu_lock);
+		if (done) {
+			r = 0;
+			vcpu->stat.pf_taken++;
+			goto out;
+		}
 	}
 	r = tdp_fault_ram(vcpu, slot, gfn, write);
 	if (!r)

@@ -309,7 +309,8 @@ static int tdp_fit_level(struct kvmx_vm *vm, u64 gfn, int level)
  * cached changed.
  */
 int kvmx_tdp_map(struct kvmx_vm *vm, struct kvmx_page_cache *pc, u64 gfn,
-		 u64 pfn, int max_level, bool writable, bool *flush)
+		 u64 pfn, int max_level, bool writable, bool host_writable,
+		 bool *flush)
 {
 	const struct kvmx_tdp_format *fmt = tdp_fmt();
 	int level = tdp_fit_level(vm, gfn, max_level), found;
@@ -336,12 +337,15 @@ int kvmx_tdp_map(struct kvmx_vm *vm, struct kvmx_page_cache *pc, u64 gfn,
 	}
 	leaf = PFN_PHYS(pfn - off) | fmt->leaf_read | fmt->leaf_exec |
 	       fmt->leaf_attr | (writable ? fmt->leaf_write : 0) |
+	       (host_writable ? fmt->sw_host_writable : 0) |
 	       (level > 1 ? fmt->huge_bit : 0);
 	if (tdp_present(old)) {
 		/* same frame, new rights: keep what the CPU set (A/D) */
 		if ((old & TDP_ADDR_MASK) == (leaf & TDP_ADDR_MASK)) {
 			if (writable && !(old & fmt->leaf_write))
-				atomic64_or(fmt->leaf_write, (atomic64_t *)e);
+				atomic64_or(fmt->leaf_write |
+					    (host_writable ? fmt->sw_host_writable : 0),
+					    (atomic64_t *)e);
 			return level;
 		}
 		*flush = true;
@@ -350,6 +354,29 @@ int kvmx_tdp_map(struct kvmx_vm *vm, struct kvmx_page_cache *pc, u64 gfn,
 	}
 	WRITE_ONCE(*e, leaf);
 	return level;
+}
+
+/*
+ * The fast path of a write to a page write-protected for dirty logging:
+ * if @gfn's 4 KiB leaf is present, read-only and known host-writable, make
+ * it writable again.  True if done (no GUP needed).
+ */
+bool kvmx_tdp_unprotect_gfn(struct kvmx_vm *vm, u64 gfn)
+{
+	const struct kvmx_tdp_format *fmt = tdp_fmt();
+	int level;
+	u64 *e, v;
+
+	lockdep_assert_held(&vm->mmu_lock);
+	if (!fmt->sw_host_writable)
+		return false;
+	e = tdp_walk(vm, gfn, &level);
+	v = READ_ONCE(*e);
+	if (level != 1 || !tdp_present(v) || !(v & fmt->sw_host_writable))
+		return false;
+	if (!(v & fmt->leaf_write))
+		atomic64_or(fmt->leaf_write, (atomic64_t *)e);
+	return true;
 }
 
 /* Remember that @gfn is MMIO, where the format has a marker for it. */

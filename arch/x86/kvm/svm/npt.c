@@ -34,6 +34,7 @@ struct kvmx_tdp_format svm_npt_format = {
 	.leaf_attr	= 0,
 	.huge_bit	= NPT_PS,
 	.accessed_bit	= NPT_A,
+	.sw_host_writable = BIT_ULL(52),	/* bits 62:52 are software's */
 	.max_level	= 2,
 };
 

@@ -380,6 +380,7 @@ static struct kvmx_tdp_format vmx_ept_format = {
 	.leaf_attr	= (EPT_MT_WB << EPT_MT_SHIFT) | EPT_IGNORE_PAT,
 	.huge_bit	= EPT_LEAF_HUGE,
 	.accessed_bit	= 0,
+	.sw_host_writable = BIT_ULL(52),	/* bits 56:52 are ignored */
 	.mmio_value	= EPT_WRITE,
 	.max_level	= 1,
 };

@@ -83,6 +83,12 @@ struct kvmx_tdp_format {
 	u64 huge_bit;		/* a leaf at level 2 or 3 (bit 7 in both) */
 	u64 accessed_bit;	/* set by the CPU on use; 0 if none */
 	/*
+	 * A bit the CPU ignores in leaves, kept for "the host maps this
+	 * page writable": a leaf write-protected for dirty logging that has
+	 * it may be made writable again without asking GUP.
+	 */
+	u64 sw_host_writable;
+	/*
 	 * A 4 KiB leaf that makes every access exit for a reason of its own
 	 * (EPT misconfiguration, NPT reserved-bit fault), so that a page
 	 * known to be MMIO skips the fault path; 0 if there is none.

@@ -260,7 +260,9 @@ u64 kvmx_tdp_max_gfn(void);
 int kvmx_page_cache_topup(struct kvmx_page_cache *pc);
 void kvmx_page_cache_free(struct kvmx_page_cache *pc);
 int kvmx_tdp_map(struct kvmx_vm *vm, struct kvmx_page_cache *pc, u64 gfn,
-		 u64 pfn, int max_level, bool writable, bool *flush);
+		 u64 pfn, int max_level, bool writable, bool host_writable,
+		 bool *flush);
+bool kvmx_tdp_unprotect_gfn(struct kvmx_vm *vm, u64 gfn);
 void kvmx_tdp_map_mmio(struct kvmx_vm *vm, struct kvmx_page_cache *pc,
 		       u64 gfn);
 bool kvmx_tdp_zap_range(struct kvmx_vm *vm, u64 start, u64 end,
