@@ -187,8 +187,9 @@ kvmx_new_memslot(struct kvmx_vm *vm, const struct kvm_userspace_memory_region *m
 /*
  * Drop the mappings the new layout no longer allows: the old range of a
  * deleted or moved slot, anything (MMIO markers) in a new range, and the
- * whole slot when logging starts (so every write faults and is logged,
- * unless all pages start out dirty) or stops (so huge pages come back).
+ * whole slot when logging stops (so huge pages come back).  When logging
+ * starts the slot is write-protected instead, so that every write faults
+ * and is logged (unless all pages start out dirty), and huge leaves go.
  */
 static void kvmx_memslot_zap(struct kvmx_vm *vm, struct kvmx_memslot *old,
 			     struct kvmx_memslot *new)
@@ -210,7 +211,11 @@ static void kvmx_memslot_zap(struct kvmx_vm *vm, struct kvmx_memslot *old,
 		bool all_set = vm->manual_dirty_log_protect &
 			       KVM_DIRTY_LOG_INITIALLY_SET;
 
-		if ((is && !was && !all_set) || (was && !is))
+		if (is && !was && !all_set)
+			flush |= kvmx_tdp_protect_range(vm, new->base_gfn,
+							new->base_gfn +
+							new->npages);
+		else if (was && !is)
 			flush |= kvmx_tdp_zap_range(vm, new->base_gfn,
 						    new->base_gfn + new->npages,
 						    &freed);

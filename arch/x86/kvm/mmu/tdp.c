@@ -401,9 +401,23 @@ void kvmx_tdp_map_mmio(struct kvmx_vm *vm, struct kvmx_page_cache *pc,
  * back in at 4 KiB, each on its own.  Returns true if the caller must
  * flush.
  */
-bool kvmx_tdp_protect_gfns(struct kvmx_vm *vm, u64 base, unsigned long mask)
+static bool tdp_protect_leaf(struct kvmx_vm *vm, u64 *e, int level)
 {
 	const struct kvmx_tdp_format *fmt = tdp_fmt();
+
+	if (!(READ_ONCE(*e) & fmt->leaf_write))
+		return false;
+	if (level > 1) {
+		WRITE_ONCE(*e, 0);
+		tdp_count_leaf(vm, level, -1);
+	} else {
+		atomic64_andnot(fmt->leaf_write, (atomic64_t *)e);
+	}
+	return true;
+}
+
+bool kvmx_tdp_protect_gfns(struct kvmx_vm *vm, u64 base, unsigned long mask)
+{
 	bool flush = false;
 
 	lockdep_assert_held(&vm->mmu_lock);
@@ -414,17 +428,57 @@ bool kvmx_tdp_protect_gfns(struct kvmx_vm *vm, u64 base, unsigned long mask)
 		u64 v = READ_ONCE(*e);
 
 		mask &= mask - 1;
-		if (!tdp_present(v) || !(v & fmt->leaf_write))
-			continue;
-		if (level > 1) {
-			WRITE_ONCE(*e, 0);
-			tdp_count_leaf(vm, level, -1);
-		} else {
-			atomic64_andnot(fmt->leaf_write, (atomic64_t *)e);
-		}
-		flush = true;
+		if (tdp_present(v))
+			flush |= tdp_protect_leaf(vm, e, level);
 	}
 	return flush;
+}
+
+/*
+ * Take write access away from every frame of [start, end) below @table
+ * (dirty logging starts): 4 KiB leaves lose their write bit, huge leaves
+ * go (their frames fault back in at 4 KiB).  Returns true if the caller
+ * must flush.
+ */
+static bool tdp_protect_below(struct kvmx_vm *vm, u64 *table, int level,
+			      u64 base, u64 start, u64 end)
+{
+	const struct kvmx_tdp_format *fmt = tdp_fmt();
+	u64 span = tdp_level_pages(level);
+	unsigned int i = start > base ? tdp_index(start, level) : 0;
+	bool flush = false;
+
+	for (; i < TDP_ENTRIES; i++) {
+		u64 lo = base + i * span;
+		u64 e = READ_ONCE(table[i]);
+
+		if (lo >= end)
+			break;
+		if (!tdp_present(e))
+			continue;
+		if (!tdp_is_leaf(e, level)) {
+			flush |= tdp_protect_below(vm, tdp_child(e), level - 1,
+						   lo, start, end);
+			continue;
+		}
+		/* a huge leaf goes even if read-only: frames log one by one */
+		if (level > 1 && !(e & fmt->leaf_write)) {
+			WRITE_ONCE(table[i], 0);
+			tdp_count_leaf(vm, level, -1);
+			flush = true;
+			continue;
+		}
+		flush |= tdp_protect_leaf(vm, &table[i], level);
+	}
+	return flush;
+}
+
+bool kvmx_tdp_protect_range(struct kvmx_vm *vm, u64 start, u64 end)
+{
+	lockdep_assert_held(&vm->mmu_lock);
+	if (start >= end)
+		return false;
+	return tdp_protect_below(vm, vm->tdp.root, TDP_LEVELS, 0, start, end);
 }
 
 /*

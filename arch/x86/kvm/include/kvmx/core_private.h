@@ -268,6 +268,7 @@ void kvmx_tdp_map_mmio(struct kvmx_vm *vm, struct kvmx_page_cache *pc,
 bool kvmx_tdp_zap_range(struct kvmx_vm *vm, u64 start, u64 end,
 			struct list_head *freed);
 bool kvmx_tdp_protect_gfns(struct kvmx_vm *vm, u64 base, unsigned long mask);
+bool kvmx_tdp_protect_range(struct kvmx_vm *vm, u64 start, u64 end);
 bool kvmx_tdp_age_range(struct kvmx_vm *vm, u64 start, u64 end, bool clear,
 			bool *flush);
 /* table pages kvmx_tdp_zap_range() unhooked: free after the flush */
