@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * kvmx-bench: the exit-cost benchmark (make bench).  Shared by the guest
- * code (guest.c), the per-row host drivers (rows.c), the module swapping
- * (modswap.c) and main.c.  See Documentation/benchmarks.rst.
+ * The benchmarks (make bench): kvmx-bench, the exit costs, with its guest
+ * code (guest.c), per-row host drivers (rows.c) and main.c; and what it
+ * shares with kvmx-mmu-bench (mmu.h): the module swapping (modswap.c) and
+ * the driver (driver.c).  See Documentation/benchmarks.rst.
  */
 #ifndef KVMX_BENCH_H
 #define KVMX_BENCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -71,6 +73,47 @@ extern const unsigned int bench_nr_rows;
 /* modswap.c: unload / load a module set of the rig's initramfs. */
 int modset_unload(const char *vendor_module, char *err, size_t len);
 int modset_load(const char *dir, char *err, size_t len);
+
+/* The set the rig loaded at boot, and the other one (run.sh --stage-alt). */
+#define BENCH_RIG_SET	"/kvmx"
+#define BENCH_ALT_SET	"/kvmx/alt"
+
+/* driver.c */
+struct kvm_vcpu;
+
+/* Median of @n values (sorts them); the lower middle one for even @n. */
+uint64_t bench_median(uint64_t *v, unsigned int n);
+/* CLOCK_MONOTONIC in ns (under -icount: executed instructions). */
+uint64_t bench_now_ns(void);
+/*
+ * Runs @fn(@arg, @out) in a child process killed after @timeout seconds;
+ * the child's @len bytes at @out come back to the caller's @out.  0, or -1
+ * with the reason (timeout, signal, exit status) in @err.
+ */
+int bench_in_child(void (*fn)(void *arg, void *out), void *arg, void *out,
+		   size_t len, unsigned int timeout, char *err, size_t errlen);
+/* One line on why @vcpu stopped, when it is not what was wanted. */
+void bench_exit_str(struct kvm_vcpu *vcpu, const char *what, char *buf,
+		    size_t len);
+/* The @@BENCH-INFO line: host, vendor, kernel, TSC rate, then @extra. */
+void bench_print_host_info(const char *extra);
+/* No ROW arguments, or @name is one of them. */
+bool bench_row_selected(const char *name, char **only, int nr_only);
+
+/* A program's passes, for bench_both(). */
+struct bench_suite {
+	/* Measures the KVM now loaded; returns the number of failed rows. */
+	int (*pass)(const char *label, void *ctx);
+	/* Every row n/a: @label's modules could not be loaded. */
+	void (*not_loaded)(const char *label, const char *why, void *ctx);
+	void *ctx;
+};
+
+/*
+ * The distro's KVM, then kvmx, in this boot; leaves the set the rig loaded
+ * in place.  0 if the distro's pass was complete (kvmx's rows may fail).
+ */
+int bench_both(bool ref_loaded, const struct bench_suite *s);
 
 /* The emulated host's TSC, read from userspace. */
 static inline uint64_t bench_rdtsc(void)

@@ -13,7 +13,6 @@
  * wanted, a guest assertion or exception) ends the row with a reason.
  */
 #include <stdarg.h>
-#include <time.h>
 
 #include "kvm_util.h"
 #include "bench.h"
@@ -31,36 +30,7 @@ static void row_fail(struct bench_result *res, const char *fmt, ...)
 static void row_fail_exit(struct bench_result *res, struct kvm_vcpu *vcpu,
 			  const char *what)
 {
-	struct kvm_run *run = vcpu->run;
-
-	switch (run->exit_reason) {
-	case KVM_EXIT_INTERNAL_ERROR:
-		if (run->internal.suberror ==
-		    KVM_INTERNAL_ERROR_UNEXPECTED_EXIT_REASON &&
-		    run->internal.ndata > 0) {
-			/* data[0]: the hardware's exit reason / exit code */
-			row_fail(res, "%s: KVM_EXIT_INTERNAL_ERROR, unexpected hardware exit 0x%llx",
-				 what, run->internal.data[0]);
-			break;
-		}
-		row_fail(res, "%s: KVM_EXIT_INTERNAL_ERROR, suberror %u, data 0x%llx 0x%llx",
-			 what, run->internal.suberror,
-			 run->internal.ndata > 0 ? run->internal.data[0] : 0ULL,
-			 run->internal.ndata > 1 ? run->internal.data[1] : 0ULL);
-		break;
-	case KVM_EXIT_IO:
-		row_fail(res, "%s: KVM_EXIT_IO %s port 0x%x size %u", what,
-			 run->io.direction == KVM_EXIT_IO_OUT ? "out" : "in",
-			 run->io.port, run->io.size);
-		break;
-	case KVM_EXIT_FAIL_ENTRY:
-		row_fail(res, "%s: KVM_EXIT_FAIL_ENTRY, reason 0x%llx", what,
-			 run->fail_entry.hardware_entry_failure_reason);
-		break;
-	default:
-		row_fail(res, "%s: exit %s (%u)", what,
-			 exit_reason_str(run->exit_reason), run->exit_reason);
-	}
+	bench_exit_str(vcpu, what, res->err, sizeof(res->err));
 }
 
 static bool run_ok(struct bench_result *res, struct kvm_vcpu *vcpu)
@@ -124,14 +94,6 @@ static void row_hypercall(const struct bench_cfg *cfg, struct bench_result *res)
 static void row_rdmsr(const struct bench_cfg *cfg, struct bench_result *res)
 {
 	run_guest_timed(cfg, OP_RDMSR, res);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 static bool is_pio_exit(struct kvm_vcpu *vcpu)
@@ -198,12 +160,12 @@ static void host_timed(const struct bench_cfg *cfg, struct bench_result *res,
 	if (!rounds(res, vcpu, cfg->warmup))
 		return;
 	while (res->n < cfg->runs) {
-		t0 = now_ns();
+		t0 = bench_now_ns();
 		c0 = bench_rdtsc();
 		if (!rounds(res, vcpu, cfg->iters))
 			return;
 		res->cycles[res->n] = bench_rdtsc() - c0;
-		res->ns[res->n] = now_ns() - t0;
+		res->ns[res->n] = bench_now_ns() - t0;
 		res->n++;
 	}
 }
