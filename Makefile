@@ -6,7 +6,7 @@
 #   make check      everything: build checks, unit tests, selftests on the
 #                   emulated SVM and VMX hosts (see tools/testing/check.mk)
 #   make check-ref  the same selftests against the distro's own KVM
-#   make bench      exit-cost benchmark, kvmx vs the distro's KVM
+#   make bench      benchmarks (exit costs, MMU), kvmx vs the distro's KVM
 #                   (see tools/testing/bench.mk; not part of make check)
 #
 # KDIR defaults to the newest Debian linux-headers-*-amd64 tree installed,

@@ -1,16 +1,19 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# The exit-cost benchmark, included by the top Makefile (which sets TOP,
-# KDIR).  Not part of make check.  The work is done by
+# The benchmarks, included by the top Makefile (which sets TOP, KDIR):
+# exit costs (kvmx-bench) and the MMU's demand paging and dirty logging
+# (kvmx-mmu-bench), each in one boot of the emulated host, the distro's
+# KVM then kvmx.  Not part of make check.  The work is done by
 # tools/testing/bench/run-bench.sh; see Documentation/benchmarks.rst.
 #
-#   make bench          build, boot the SVM host (QEMU TCG, -icount) once:
-#                       the distro's KVM, then kvmx; print the table
+#   make bench          build, boot the SVM host (QEMU TCG, -icount) once
+#                       per suite; print the tables
 #   make bench-vmx      the same on the VMX host (Bochs: tens of minutes)
 #   make bench-all      both hosts
 #
-# Variables: BENCH_ARGS="-v" (show the emulated console), or
-# BENCH_ARGS="--modules DIR" (kvmx's modules from DIR, not built here).
+# Variables: BENCH_ARGS="-v" (show the emulated console),
+# BENCH_ARGS="--modules DIR" (kvmx's modules from DIR, not built here),
+# BENCH_ARGS="--suite exit|mmu" (one suite), "--mmu-size MiB".
 
 BENCH_RUN := $(TOP)/tools/testing/bench/run-bench.sh
 
