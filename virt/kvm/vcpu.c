@@ -270,7 +270,7 @@ void kvmx_vcpu_destroy(struct kvmx_vcpu *vcpu)
 {
 	kvmx_backend->vcpu_free(vcpu);
 	kvmx_page_cache_free(&vcpu->mmu_cache);
-	kvmx_mmio_free(vcpu);
+	kvmx_emulation_free(vcpu);
 	kvmx_vcpu_free_memory(vcpu);
 }
 

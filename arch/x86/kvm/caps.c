@@ -36,6 +36,7 @@ long kvmx_check_extension(struct kvmx_vm *vm, long cap)
 	case KVM_CAP_X86_USER_SPACE_MSR:
 	case KVM_CAP_X86_MSR_FILTER:
 	case KVM_CAP_BINARY_STATS_FD:
+	case KVM_CAP_EXIT_ON_EMULATION_FAILURE:
 		return 1;
 	case KVM_CAP_XSAVE:
 	case KVM_CAP_XCRS:	/* XCR0 exists only with XSAVE */

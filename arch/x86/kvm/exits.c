@@ -67,8 +67,9 @@ static enum kvmx_resume kvmx_exit_io(struct kvmx_vcpu *vcpu,
 	u8 size = exit->io.size;
 
 	/* string and REP forms need the emulator to walk guest memory */
-	if (exit->io.string || !exit->insn_len ||
-	    (size != 1 && size != 2 && size != 4))
+	if (exit->io.string)
+		return kvmx_emulate_string_io(vcpu, exit, err);
+	if (!exit->insn_len || (size != 1 && size != 2 && size != 4))
 		return kvmx_needs_emulation(vcpu, exit->hw_reason,
 					    exit->io.port);
 
@@ -170,7 +171,7 @@ static enum kvmx_resume kvmx_exit_tdp_fault(struct kvmx_vcpu *vcpu,
 	if (!r)
 		return KVMX_RESUME_GUEST;
 	if (r > 0)	/* MMIO or a write to read-only memory */
-		return kvmx_emulate_mmio(vcpu, exit->tdp.gpa, err);
+		return kvmx_emulate_mmio(vcpu, exit, err);
 	*err = r;
 	return KVMX_EXIT_TO_USER;
 }

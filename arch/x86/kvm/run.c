@@ -125,7 +125,7 @@ int kvmx_vcpu_run(struct kvmx_vcpu *vcpu)
 	r = kvmx_complete_user_exit(vcpu);
 	if (r)
 		goto out;
-	r = kvmx_complete_mmio_exit(vcpu);
+	r = kvmx_complete_emulation_exit(vcpu);
 	if (r) {
 		r = r > 0 ? 0 : r;	/* another MMIO exit is in kvm_run */
 		goto out;

@@ -200,6 +200,11 @@ long kvmx_vm_enable_cap(struct kvmx_vm *vm, void __user *argp)
 	case KVM_CAP_DIRTY_LOG_RING:
 	case KVM_CAP_DIRTY_LOG_RING_ACQ_REL:
 		return kvmx_enable_dirty_ring(vm, cap.args[0]);
+	case KVM_CAP_EXIT_ON_EMULATION_FAILURE:
+		if (cap.args[0] & ~1ULL)
+			return -EINVAL;
+		WRITE_ONCE(vm->exit_on_emulation_failure, cap.args[0]);
+		return 0;
 	}
 	return -EINVAL;
 }

@@ -118,8 +118,20 @@ struct kvmx_emu_ctxt;
  *		*old store *new; either way leave the value memory held in
  *		*old.  NULL: the emulator uses read then write (no
  *		atomicity, which is all MMIO can have anyway).
- * pio_in	string I/O (INS/OUTS); not used by this stage, may be NULL.
- * pio_out
+ * pio_in	port input for INS: @count elements of @size bytes (count
+ *		> 1 only for a REP batch, at most 64 bytes in all) into
+ *		@buf.  USER: the caller queued KVM_EXIT_IO and answers the
+ *		same call from the completed exit when the instruction
+ *		runs again.
+ * pio_out	port output for OUTS: like an MMIO write, OK once queued
+ *		(the instruction completes, then the caller exits); USER
+ *		if an exit is already pending.
+ * get_vreg	read vector register @reg (0..15): @bytes 16 (XMM) or 32
+ *		(YMM).
+ * set_vreg	write it: 16 bytes leaves bits 255:128 alone (legacy SSE
+ *		stores); 32 bytes writes the whole YMM and zeroes anything
+ *		above (VEX: a VEX.128 result is passed zero-extended to 32).
+ *		NULL get_vreg/set_vreg: SSE and AVX forms are UNHANDLED.
  */
 struct kvmx_emu_ops {
 	int (*fetch)(struct kvmx_emu_ctxt *ctxt, u64 linear, void *buf,
@@ -134,6 +146,10 @@ struct kvmx_emu_ops {
 		      unsigned int size, unsigned int count);
 	int (*pio_out)(struct kvmx_emu_ctxt *ctxt, u16 port, const void *buf,
 		       unsigned int size, unsigned int count);
+	int (*get_vreg)(struct kvmx_emu_ctxt *ctxt, unsigned int reg,
+			void *buf, unsigned int bytes);
+	int (*set_vreg)(struct kvmx_emu_ctxt *ctxt, unsigned int reg,
+			const void *buf, unsigned int bytes);
 };
 
 #define KVMX_EMU_MAX_INSN	15	/* SDM Vol. 2 2.3.11 */
@@ -151,9 +167,10 @@ struct kvmx_emu_ctxt {
 	/* in */
 	enum kvmx_emu_mode mode;
 	u8 cpl;
-	u64 cr0;		/* AM matters */
-	u64 cr4;		/* LA57 matters */
+	u64 cr0;		/* AM, EM, TS matter */
+	u64 cr4;		/* LA57, OSFXSR, OSXSAVE matter */
 	u64 efer;
+	u64 xcr0;		/* AVX: XCR0.SSE and .YMM must be set */
 	struct kvmx_emu_seg seg[KVMX_EMU_NR_SREGS];
 	const struct kvmx_emu_ops *ops;
 	void *opaque;		/* for the callbacks; the emulator ignores it */
@@ -196,7 +213,9 @@ int kvmx_emu_set_exception(struct kvmx_emu_ctxt *ctxt, u8 vector,
 int kvmx_emu_set_pf(struct kvmx_emu_ctxt *ctxt, u64 cr2, u32 error_code);
 
 /* Exception vectors the emulator raises itself (SDM Vol. 3A 6.3.1). */
+#define KVMX_EMU_VEC_DE	0
 #define KVMX_EMU_VEC_UD	6
+#define KVMX_EMU_VEC_NM	7
 #define KVMX_EMU_VEC_SS	12
 #define KVMX_EMU_VEC_GP	13
 #define KVMX_EMU_VEC_PF	14

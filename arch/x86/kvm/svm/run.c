@@ -263,6 +263,19 @@ static void svm_translate_exit(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit)
 	case SVM_EXIT_NPF:
 		exit->reason = KVMX_EXIT_TDP_FAULT;
 		svm_decode_npf(info1, info2, exit);
+		/*
+		 * Decode assists: the bytes at RIP the CPU fetched (up to 15,
+		 * maybe none; APM Vol. 2 15.33.4), so the emulator need not
+		 * walk the guest's page tables to fetch them.
+		 */
+		if (boot_cpu_has(X86_FEATURE_DECODEASSISTS)) {
+			u8 n = min_t(u8, vmcb->control.insn_fetched,
+				     sizeof(exit->tdp.insn_bytes));
+
+			exit->tdp.insn_len = n;
+			memcpy(exit->tdp.insn_bytes,
+			       vmcb->control.insn_bytes, n);
+		}
 		break;
 	case SVM_EXIT_VINTR:
 		exit->reason = KVMX_EXIT_IRQ_WINDOW;

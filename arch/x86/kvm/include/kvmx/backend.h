@@ -264,6 +264,9 @@ struct kvmx_exit {
 		struct {
 			u64 gpa;
 			u32 access;	/* KVMX_TDP_* */
+			/* decode assists: the instruction's first bytes */
+			u8 insn_len;
+			u8 insn_bytes[15];
 		} tdp;
 		struct {
 			u8 vector;

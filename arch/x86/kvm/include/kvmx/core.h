@@ -159,7 +159,7 @@ struct kvmx_vcpu_stat {
 };
 
 struct kvmx_coalesced_zones;
-struct kvmx_mmio;
+struct kvmx_emulation;
 struct kvmx_dirty_ring;
 
 /*
@@ -213,6 +213,7 @@ struct kvmx_vm {
 	u64 tsc_offset;			/* (o) every vCPU's TSC starts here */
 	u32 user_space_msr;		/* (l) KVM_MSR_EXIT_REASON_* to exit on */
 	u64 exit_hypercalls;		/* (l) KVM_CAP_EXIT_HYPERCALL */
+	bool exit_on_emulation_failure;	/* KVM_CAP_EXIT_ON_EMULATION_FAILURE */
 	struct kvmx_msr_filter __rcu *msr_filter; /* (l) NULL: allow all */
 
 	u64 tss_addr;			/* (l) KVM_SET_TSS_ADDR */
@@ -317,7 +318,7 @@ struct kvmx_vcpu {
 	struct kvmx_vcpu_msrs msrs;	/* (m) the core's MSRs (msrs.c) */
 	struct kvmx_vcpu_stat stat;	/* (m) written by the vCPU thread */
 	struct kvmx_page_cache mmu_cache; /* (m) for TDP faults */
-	struct kvmx_mmio *mmio;		/* (m) emulated MMIO (mmio.c) */
+	struct kvmx_emulation *emul;	/* (m) an instruction being emulated */
 	struct kvmx_dirty_ring *dirty_ring; /* (o) NULL: bitmaps */
 
 	void *backend;			/* (b) vcpu_size bytes */

@@ -214,16 +214,24 @@ int kvmx_translate(struct kvmx_vcpu *vcpu, struct kvm_translation *tr);
 #define KVMX_PF_PRESENT	BIT(0)
 #define KVMX_PF_WRITE	BIT(1)
 #define KVMX_PF_USER	BIT(2)
+#define KVMX_PF_RSVD	BIT(3)
 #define KVMX_PF_FETCH	BIT(4)
+#define KVMX_PF_PK	BIT(5)
+/* access only: an implicit supervisor access (SDM Vol. 3A 4.6) */
+#define KVMX_PF_IMPLICIT	BIT(16)
 int kvmx_gva_to_gpa(struct kvmx_vcpu *vcpu, u64 la, u32 access, u64 *gpa,
 		    u32 *error);
 int kvmx_write_guest(struct kvmx_vcpu *vcpu, u64 gpa, const void *buf,
 		     size_t len);
 
-/* arch/x86/kvm/mmio.c */
-enum kvmx_resume kvmx_emulate_mmio(struct kvmx_vcpu *vcpu, u64 gpa, int *err);
-int kvmx_complete_mmio_exit(struct kvmx_vcpu *vcpu);
-void kvmx_mmio_free(struct kvmx_vcpu *vcpu);
+/* arch/x86/kvm/emulation.c */
+enum kvmx_resume kvmx_emulate_mmio(struct kvmx_vcpu *vcpu,
+				   const struct kvmx_exit *exit, int *err);
+enum kvmx_resume kvmx_emulate_string_io(struct kvmx_vcpu *vcpu,
+					const struct kvmx_exit *exit,
+					int *err);
+int kvmx_complete_emulation_exit(struct kvmx_vcpu *vcpu);
+void kvmx_emulation_free(struct kvmx_vcpu *vcpu);
 
 /* arch/x86/kvm/run.c */
 int kvmx_vcpu_run(struct kvmx_vcpu *vcpu);

@@ -222,7 +222,6 @@ TEST(guest_write_reaches_host_memory)
 }
 
 /* A write to a read-only slot exits as MMIO; reads come from memory. */
-#ifdef KVMX_TEST_LATER_ISSUES	/* MMIO exits need the instruction emulator */
 TEST(readonly_slot_write_is_mmio)
 {
 	struct kvm_vcpu *vcpu;
@@ -247,10 +246,8 @@ TEST(readonly_slot_write_is_mmio)
 	vcpu_expect_ucall(vcpu, UCALL_DONE, 0);
 	kvm_vm_free(vm);
 }
-#endif
 
 /* Outside every slot: reads and writes exit as MMIO. */
-#ifdef KVMX_TEST_LATER_ISSUES	/* MMIO exits need the instruction emulator */
 TEST(unbacked_gpa_is_mmio)
 {
 	struct kvm_vcpu *vcpu;
@@ -278,10 +275,8 @@ TEST(unbacked_gpa_is_mmio)
 	vcpu_expect_ucall(vcpu, UCALL_DONE, 0);
 	kvm_vm_free(vm);
 }
-#endif
 
 /* Deleting a slot the guest used turns its range into MMIO. */
-#ifdef KVMX_TEST_LATER_ISSUES	/* MMIO exits need the instruction emulator */
 TEST(deleted_slot_becomes_mmio)
 {
 	struct kvm_vcpu *vcpu;
@@ -302,6 +297,5 @@ TEST(deleted_slot_becomes_mmio)
 	vcpu_expect_ucall(vcpu, UCALL_DONE, 0);
 	kvm_vm_free(vm);
 }
-#endif
 
 TEST_HARNESS_MAIN

@@ -178,7 +178,6 @@ TEST_F(vcpu, sregs_get_set_get_identity)
 }
 
 /* A bit in interrupt_bitmap queues that interrupt; it reads back. */
-#ifdef KVMX_TEST_LATER_ISSUES	/* interrupt injection (issue 3) */
 TEST_F(vcpu, sregs_interrupt_bitmap)
 {
 	struct kvm_sregs s;
@@ -192,7 +191,6 @@ TEST_F(vcpu, sregs_interrupt_bitmap)
 	EXPECT_EQ(0, s.interrupt_bitmap[2]);
 	EXPECT_EQ(0, s.interrupt_bitmap[3]);
 }
-#endif
 
 /* The guest sees GPRs set by the VMM, and the VMM sees the guest's. */
 REALMODE_CODE(add_regs,

@@ -177,7 +177,6 @@ TEST_F(vcpu, segments)
 }
 
 /* FNINIT state (SDM Vol. 1 Table 8-1). */
-#ifdef KVMX_TEST_LATER_ISSUES	/* the full vCPU state ABI (issue 3) */
 TEST_F(vcpu, fpu)
 {
 	struct kvm_fpu f;
@@ -204,9 +203,7 @@ TEST_F(vcpu, fpu)
 		for (j = 0; j < 16; j++)
 			EXPECT_EQ(0, f.xmm[i][j]);
 }
-#endif
 
-#ifdef KVMX_TEST_LATER_ISSUES	/* the full vCPU state ABI (issue 3) */
 TEST_F(vcpu, debug_registers)
 {
 	struct kvm_debugregs d;
@@ -221,9 +218,7 @@ TEST_F(vcpu, debug_registers)
 	EXPECT_EQ(0x400, d.dr7);
 	EXPECT_EQ(0, d.flags);
 }
-#endif
 
-#ifdef KVMX_TEST_LATER_ISSUES	/* the full vCPU state ABI (issue 3) */
 TEST_F(vcpu, no_pending_events)
 {
 	struct kvm_vcpu_events e;
@@ -240,9 +235,7 @@ TEST_F(vcpu, no_pending_events)
 	EXPECT_EQ(0, e.smi.smm);
 	EXPECT_EQ(0, e.smi.pending);
 }
-#endif
 
-#ifdef KVMX_TEST_LATER_ISSUES	/* the full vCPU state ABI (issue 3) */
 TEST_F(vcpu, mp_state_runnable)
 {
 	struct kvm_mp_state mp = { .mp_state = 0xdead };
@@ -250,7 +243,6 @@ TEST_F(vcpu, mp_state_runnable)
 	vcpu_ioctl(self->vcpu, KVM_GET_MP_STATE, &mp);
 	EXPECT_EQ(KVM_MP_STATE_RUNNABLE, mp.mp_state);
 }
-#endif
 
 /* The RESET state is per vCPU: a later vCPU starts the same way. */
 TEST_F(vcpu, second_vcpu_same_state)

@@ -183,7 +183,6 @@ REALMODE_CODE(strio,
 	"strio_src: .byte 0xa1, 0xb2, 0xc3, 0xd4\n\t"
 	"strio_dst: .byte 0, 0, 0, 0\n\t");
 
-#ifdef KVMX_TEST_LATER_ISSUES	/* string I/O needs the instruction emulator */
 TEST(string_io)
 {
 	struct kvm_vcpu *vcpu;
@@ -235,6 +234,5 @@ TEST(string_io)
 	vcpu_assert_exit(vcpu, KVM_EXIT_HLT);
 	kvm_vm_free(vm);
 }
-#endif
 
 TEST_HARNESS_MAIN

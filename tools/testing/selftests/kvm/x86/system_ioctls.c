@@ -86,9 +86,7 @@ static const struct cap_expect basic_caps[] = {
 	CAP(DESTROY_MEMORY_REGION_WORKS, 1, 1),
 	CAP(JOIN_MEMORY_REGIONS_WORKS, 1, 1),
 	CAP(EXT_CPUID, 1, 1),
-#ifdef KVMX_TEST_LATER_ISSUES	/* MMIO exits need the instruction emulator */
 	CAP(READONLY_MEM, 1, 1),
-#endif
 };
 
 TEST_F(kvm, basic_capabilities)
