@@ -35,6 +35,8 @@ static void kvmx_vm_free(struct kref *kref)
 	kvmx_tdp_destroy(vm);
 	kvmx_free_memslots(vm);
 	kvmx_coalesced_mmio_destroy(vm);
+	kvmx_ioeventfd_destroy(vm);
+	kvmx_io_bus_destroy(vm);
 	cleanup_srcu_struct(&vm->srcu);
 	kvmx_msr_filter_destroy(vm);
 	free_page((unsigned long)vm->coalesced_mmio_ring);
@@ -195,6 +197,8 @@ static long kvmx_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return kvmx_register_coalesced_mmio(vm, argp);
 	case KVM_UNREGISTER_COALESCED_MMIO:
 		return kvmx_unregister_coalesced_mmio(vm, argp);
+	case KVM_IOEVENTFD:
+		return kvmx_ioeventfd(vm, argp);
 	default:
 		/* in-tree KVM answers unknown VM ioctls with -ENOTTY */
 		return -ENOTTY;
@@ -237,6 +241,7 @@ static struct kvmx_vm *kvmx_alloc_vm(void)
 	}
 	kref_init(&vm->users);
 	mutex_init(&vm->lock);
+	INIT_LIST_HEAD(&vm->ioeventfds);
 	spin_lock_init(&vm->mmu_lock);
 	spin_lock_init(&vm->ring_lock);
 	atomic_set(&vm->nr_vcpus, 0);

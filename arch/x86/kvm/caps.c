@@ -37,6 +37,9 @@ long kvmx_check_extension(struct kvmx_vm *vm, long cap)
 	case KVM_CAP_X86_MSR_FILTER:
 	case KVM_CAP_BINARY_STATS_FD:
 	case KVM_CAP_EXIT_ON_EMULATION_FAILURE:
+	case KVM_CAP_IOEVENTFD:
+	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
+	case KVM_CAP_IOEVENTFD_NO_LENGTH:
 		return 1;
 	case KVM_CAP_XSAVE:
 	case KVM_CAP_XCRS:	/* XCR0 exists only with XSAVE */

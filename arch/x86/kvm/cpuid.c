@@ -54,6 +54,18 @@ bool kvmx_guest_has(struct kvmx_vcpu *vcpu, u32 function, int reg, int bit)
 	return val & BIT(bit);
 }
 
+/*
+ * The guest's MAXPHYADDR: CPUID 0x80000008 EAX[7:0], or 36 if the table
+ * has no such leaf (what the SDM says then: Vol. 3A 4.1.4).
+ */
+unsigned int kvmx_guest_maxphyaddr(struct kvmx_vcpu *vcpu)
+{
+	const struct kvm_cpuid_entry2 *e = kvmx_find_cpuid(vcpu, 0x80000008,
+							   0);
+
+	return e && (e->eax & 0xff) ? e->eax & 0xff : 36;
+}
+
 long kvmx_set_cpuid2(struct kvmx_vcpu *vcpu, void __user *argp)
 {
 	struct kvm_cpuid2 __user *ucpuid = argp;

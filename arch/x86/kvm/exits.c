@@ -60,6 +60,24 @@ static enum kvmx_resume kvmx_exit_resume(struct kvmx_vcpu *vcpu,
 	return KVMX_RESUME_GUEST;
 }
 
+/* IN AL/AX keep the rest of RAX; IN EAX zero-extends (SDM Vol. 1 3.4.1.1) */
+static void kvmx_pio_in_to_rax(struct kvmx_vcpu *vcpu, u8 size, u32 val)
+{
+	u64 *rax = &vcpu->regs[KVMX_REG_RAX];
+
+	switch (size) {
+	case 1:
+		*rax = (*rax & ~0xffULL) | (u8)val;
+		break;
+	case 2:
+		*rax = (*rax & ~0xffffULL) | (u16)val;
+		break;
+	default:
+		*rax = val;
+		break;
+	}
+}
+
 static enum kvmx_resume kvmx_exit_io(struct kvmx_vcpu *vcpu,
 				     const struct kvmx_exit *exit, int *err)
 {
@@ -73,10 +91,21 @@ static enum kvmx_resume kvmx_exit_io(struct kvmx_vcpu *vcpu,
 		return kvmx_needs_emulation(vcpu, exit->hw_reason,
 					    exit->io.port);
 
-	/* an OUT into a coalesced PIO zone goes to the ring, no exit */
-	if (!exit->io.in &&
-	    kvmx_coalesced_write(vcpu->vm, exit->io.port, size,
-				 &vcpu->regs[KVMX_REG_RAX], true)) {
+	/* an in-kernel device (an ioeventfd) takes it: no exit */
+	if (exit->io.in) {
+		u32 val = 0;
+
+		if (!kvmx_io_bus_read(vcpu, KVMX_PIO_BUS, exit->io.port, size,
+				      &val)) {
+			kvmx_pio_in_to_rax(vcpu, size, val);
+			kvmx_skip_insn(vcpu, exit->insn_len);
+			return KVMX_RESUME_GUEST;
+		}
+	} else if (!kvmx_io_bus_write(vcpu, KVMX_PIO_BUS, exit->io.port, size,
+				      &vcpu->regs[KVMX_REG_RAX]) ||
+		   kvmx_coalesced_write(vcpu->vm, exit->io.port, size,
+					&vcpu->regs[KVMX_REG_RAX], true)) {
+		/* or a coalesced PIO zone's ring */
 		kvmx_skip_insn(vcpu, exit->insn_len);
 		return KVMX_RESUME_GUEST;
 	}
@@ -102,8 +131,7 @@ static enum kvmx_resume kvmx_exit_io(struct kvmx_vcpu *vcpu,
 /* Finish the IN/OUT the VMM was given, at the start of the next KVM_RUN. */
 int kvmx_complete_user_exit(struct kvmx_vcpu *vcpu)
 {
-	u64 *rax = &vcpu->regs[KVMX_REG_RAX];
-	u64 val = 0;
+	u32 val = 0;
 
 	if (!vcpu->pio.pending)
 		return 0;
@@ -113,19 +141,7 @@ int kvmx_complete_user_exit(struct kvmx_vcpu *vcpu)
 
 	if (vcpu->pio.in) {
 		memcpy(&val, vcpu->pio_data, vcpu->pio.size);
-		/* IN AL/AX keep the rest of RAX; IN EAX zero-extends
-		 * (SDM Vol. 1 3.4.1.1) */
-		switch (vcpu->pio.size) {
-		case 1:
-			*rax = (*rax & ~0xffULL) | val;
-			break;
-		case 2:
-			*rax = (*rax & ~0xffffULL) | val;
-			break;
-		default:
-			*rax = val;
-			break;
-		}
+		kvmx_pio_in_to_rax(vcpu, vcpu->pio.size, val);
 	}
 	kvmx_skip_insn(vcpu, vcpu->pio.insn_len);
 	return 0;

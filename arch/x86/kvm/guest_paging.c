@@ -1,20 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The guest's own paging, as far as the core needs to read it: guest
- * physical memory by copying from the memslots' user mappings, the PAE
- * PDPTEs (SDM Vol. 3A 4.4.1), and a walk of the guest's page tables for
- * KVM_TRANSLATE in every paging mode (32-bit, PAE, 4- and 5-level).
+ * The guest's own paging, as far as the core needs it: guest physical
+ * memory by copying from the memslots' user mappings, the PAE PDPTEs (SDM
+ * Vol. 3A 4.4.1), and linear-to-physical translation for the emulator and
+ * KVM_TRANSLATE.  The walk itself is emulate/paging.c (pure, unit-tested
+ * in userspace); this file hands it the vCPU's registers and the guest's
+ * page tables, and sets accessed/dirty flags with a compare-and-exchange
+ * on the guest page through the memslot's user mapping.
  */
 #include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/uaccess.h>
 #include <asm/processor-flags.h>
 #include <kvmx/core_private.h>
+#include "emulate/paging.h"
 
-#define KVMX_PTE_P	BIT_ULL(0)
-#define KVMX_PTE_RW	BIT_ULL(1)
-#define KVMX_PTE_US	BIT_ULL(2)
-#define KVMX_PTE_PS	BIT_ULL(7)
-#define KVMX_PTE_NX	BIT_ULL(63)
+/* Where @slot maps @gpa (which it contains) in the VMM's address space. */
+static void __user *kvmx_slot_hva(const struct kvmx_memslot *slot, u64 gpa)
+{
+	return (void __user *)(slot->userspace_addr +
+			       (((gpa >> PAGE_SHIFT) - slot->base_gfn) <<
+				PAGE_SHIFT) + offset_in_page(gpa));
+}
 
 /*
  * Copy to or from guest-physical memory through the memslots' user
@@ -39,9 +47,7 @@ static int kvmx_guest_copy(struct kvmx_vm *vm, struct kvmx_vcpu *vcpu, u64 gpa,
 			r = -EFAULT;
 			break;
 		}
-		hva = (void __user *)(slot->userspace_addr +
-				      ((gfn - slot->base_gfn) << PAGE_SHIFT) +
-				      off);
+		hva = kvmx_slot_hva(slot, gpa);
 		if (write ? copy_to_user(hva, buf, n) :
 			    copy_from_user(buf, hva, n)) {
 			r = -EFAULT;
@@ -113,131 +119,144 @@ void kvmx_load_pdptrs(struct kvmx_vcpu *vcpu)
 	kvmx_set_pdptrs(vcpu, pdptrs);
 }
 
-static int kvmx_read_pte(struct kvmx_vcpu *vcpu, u64 gpa, u64 *pte,
-			 bool wide)
+static int kvmx_pte_read(void *opaque, u64 gpa, u64 *pte, unsigned int size)
 {
-	u32 pte32;
+	struct kvmx_vcpu *vcpu = opaque;
 
-	if (wide)
-		return kvmx_read_guest(vcpu->vm, gpa, pte, sizeof(*pte));
-	if (kvmx_read_guest(vcpu->vm, gpa, &pte32, sizeof(pte32)))
-		return -EFAULT;
-	*pte = pte32;
-	return 0;
+	*pte = 0;
+	return kvmx_read_guest(vcpu->vm, gpa, pte, size);
 }
 
-/* The rights a walk found: what every level allowed. */
-struct kvmx_walk_rights {
-	bool write, user, exec;
+/* __try_cmpxchg_user(): 0 swapped, 1 memory held something else, -EFAULT */
+static int kvmx_cmpxchg_user64(u64 __user *p, u64 old, u64 new)
+{
+	if (!access_ok(p, sizeof(*p)))
+		return -EFAULT;
+	return __try_cmpxchg_user(p, &old, new, efault64);
+}
+
+static int kvmx_cmpxchg_user32(u32 __user *p, u32 old, u32 new)
+{
+	if (!access_ok(p, sizeof(*p)))
+		return -EFAULT;
+	return __try_cmpxchg_user(p, &old, new, efault32);
+}
+
+/*
+ * The accessed/dirty update of a walk: the CPU does a locked read-modify-
+ * write of the entry (SDM Vol. 3A 4.8), so another vCPU changing it
+ * meanwhile makes the walker start again.  Entries in read-only slots or
+ * outside any slot keep their flags (the walk still succeeds, as with a
+ * write to ROM); an update is a guest write for dirty logging.
+ */
+static int kvmx_pte_cmpxchg(void *opaque, u64 gpa, u64 old, u64 new,
+			    unsigned int size)
+{
+	struct kvmx_vcpu *vcpu = opaque;
+	struct kvmx_vm *vm = vcpu->vm;
+	struct kvmx_memslot *slot;
+	void __user *hva;
+	int r = -EFAULT, idx;
+
+	idx = srcu_read_lock(&vm->srcu);
+	slot = kvmx_gfn_to_memslot(vm, gpa >> PAGE_SHIFT);
+	if (!slot || (slot->flags & KVM_MEM_READONLY))
+		goto out;
+	hva = kvmx_slot_hva(slot, gpa);
+	if (size == 8)
+		r = kvmx_cmpxchg_user64(hva, old, new);
+	else
+		r = kvmx_cmpxchg_user32(hva, old, new);
+	if (!r && slot->dirty_bitmap)
+		kvmx_mark_page_dirty(vcpu, slot, gpa >> PAGE_SHIFT);
+out:
+	srcu_read_unlock(&vm->srcu, idx);
+	return r;
+}
+
+static const struct kvmx_paging_ops kvmx_paging_ops = {
+	.read_pte = kvmx_pte_read,
+	.cmpxchg_pte = kvmx_pte_cmpxchg,
 };
 
-/*
- * Linear to guest-physical as the guest's page tables say (SDM Vol. 3A
- * 4.3-4.5).  Returns false if not mapped; *rights says what the entries on
- * the way allow (R/W and U/S must be set at every level, NX at any level
- * forbids fetches, 4.6).
- */
-static bool kvmx_walk(struct kvmx_vcpu *vcpu, u64 la, u64 *gpa,
-		      struct kvmx_walk_rights *rights)
+/* The registers a walk depends on, from the vCPU. */
+static void kvmx_paging_state(struct kvmx_vcpu *vcpu, struct kvmx_paging *p)
 {
 	const struct kvmx_backend *b = kvmx_backend;
-	u64 cr0 = b->get_cr(vcpu, 0), cr4 = b->get_cr(vcpu, 4);
-	u64 efer = b->get_efer(vcpu);
-	u64 addr_mask = GENMASK_ULL(51, 12), table, pte;
-	int level, bits = 9;
-	bool wide = true;
 
-	*rights = (struct kvmx_walk_rights){ true, true, true };
-	if (!(cr0 & X86_CR0_PG)) {
-		*gpa = (u32)la;
-		return true;
-	}
-	table = b->get_cr(vcpu, 3);
-	if (efer & EFER_LMA) {
-		level = (cr4 & X86_CR4_LA57) ? 5 : 4;
-	} else if (cr4 & X86_CR4_PAE) {
-		u64 pdptrs[4];
+	*p = (struct kvmx_paging){
+		.cr0 = b->get_cr(vcpu, 0),
+		.cr3 = b->get_cr(vcpu, 3),
+		.cr4 = b->get_cr(vcpu, 4),
+		.efer = b->get_efer(vcpu),
+		.ac = vcpu->rflags & X86_EFLAGS_AC,
+		.cpl = kvmx_guest_cpl(vcpu),
+		.maxphyaddr = kvmx_guest_maxphyaddr(vcpu),
+		/* as in-tree: 1 GiB pages only if CPUID offers them */
+		.no_gbpages = vcpu->cpuid_nent &&
+			      !kvmx_guest_has(vcpu, 0x80000001,
+					      KVMX_CPUID_EDX, 26),
+		/* kvmx offers no PKU (cpuid.c): the guest's PKRU is 0 */
+		.pkru = 0,
+		.ops = &kvmx_paging_ops,
+		.opaque = vcpu,
+	};
+	if (kvmx_pae_paging(p->cr0, p->cr4, p->efer))
+		kvmx_get_pdptrs(vcpu, p->pdptes);
+}
 
-		la = (u32)la;
-		kvmx_get_pdptrs(vcpu, pdptrs);
-		pte = pdptrs[(la >> 30) & 3];
-		if (!(pte & KVMX_PTE_P))
-			return false;
-		table = pte;
-		level = 2;
-	} else {
-		la = (u32)la;
-		level = 2;
-		bits = 10;
-		wide = false;
-		addr_mask = GENMASK_ULL(31, 12);
-	}
+/* Walk until it is not racing another vCPU's page-table updates. */
+static enum kvmx_paging_result kvmx_walk(struct kvmx_vcpu *vcpu, u64 la,
+					 u32 access, u64 *gpa, u32 *error)
+{
+	struct kvmx_paging p;
+	enum kvmx_paging_result r;
 
-	for (; level >= 1; level--) {
-		int shift = 12 + bits * (level - 1);
-		u64 idx = (la >> shift) & ((1ULL << bits) - 1);
-
-		if (kvmx_read_pte(vcpu, (table & addr_mask) +
-				  idx * (wide ? 8 : 4), &pte, wide))
-			return false;
-		if (!(pte & KVMX_PTE_P))
-			return false;
-		rights->write &= !!(pte & KVMX_PTE_RW);
-		rights->user &= !!(pte & KVMX_PTE_US);
-		if (wide && (efer & EFER_NX) && (pte & KVMX_PTE_NX))
-			rights->exec = false;
-		/* large pages: 4 MiB (32-bit with CR4.PSE), 2 MiB, 1 GiB */
-		if (level > 1 && (pte & KVMX_PTE_PS) &&
-		    (wide || (cr4 & X86_CR4_PSE))) {
-			u64 page_mask = (1ULL << shift) - 1;
-			u64 base = pte & addr_mask & ~page_mask;
-
-			/* PSE-36: 4 MiB pages keep bits 39:32 in 20:13 */
-			if (!wide)
-				base = (pte & 0xffc00000ULL) |
-				       ((pte & 0x1fe000ULL) << 19);
-			*gpa = base | (la & page_mask);
-			return true;
+	kvmx_paging_state(vcpu, &p);
+	for (;;) {
+		r = kvmx_paging_walk(&p, la, access, gpa, error);
+		if (r != KVMX_PG_RETRY)
+			return r;
+		if (fatal_signal_pending(current)) {
+			/* the vCPU is going away: any fault will do */
+			*error = access & (KVMX_PG_W | KVMX_PG_U | KVMX_PG_I);
+			return KVMX_PG_FAULT;
 		}
-		table = pte;
+		cond_resched();
 	}
-	*gpa = (table & addr_mask) | (la & 0xfff);
-	return true;
 }
 
 /*
- * An access by the guest at @la (KVMX_PF_* bits of @access): 0 with *gpa,
- * or -1 with the #PF error code it would raise in *error (SDM Vol. 3A
- * 4.6: supervisor writes ignore R/W unless CR0.WP; SMEP/SMAP are not
- * modelled).
+ * An access by the guest at @la (KVMX_PF_WRITE, _USER, _FETCH and
+ * _IMPLICIT in @access): 0 with *gpa, or -1 with the #PF error code it
+ * raises in *error (the caller injects it with CR2 = @la).  The accessed
+ * and dirty flags are set as the access would set them.
  */
 int kvmx_gva_to_gpa(struct kvmx_vcpu *vcpu, u64 la, u32 access, u64 *gpa,
 		    u32 *error)
 {
-	struct kvmx_walk_rights rights;
-	bool user = access & KVMX_PF_USER, write = access & KVMX_PF_WRITE;
-	u64 cr0 = kvmx_backend->get_cr(vcpu, 0);
+	u32 acc = access & (KVMX_PF_WRITE | KVMX_PF_USER | KVMX_PF_FETCH);
 
-	*error = access;
-	if (!kvmx_walk(vcpu, la, gpa, &rights))
-		return -1;
-	*error |= KVMX_PF_PRESENT;
-	if (user && !rights.user)
-		return -1;
-	if (write && !rights.write && (user || (cr0 & X86_CR0_WP)))
-		return -1;
-	if ((access & KVMX_PF_FETCH) && !rights.exec)
-		return -1;
-	return 0;
+	BUILD_BUG_ON(KVMX_PF_PRESENT != KVMX_PG_P ||
+		     KVMX_PF_WRITE != KVMX_PG_W || KVMX_PF_USER != KVMX_PG_U ||
+		     KVMX_PF_RSVD != KVMX_PG_RSVD ||
+		     KVMX_PF_FETCH != KVMX_PG_I || KVMX_PF_PK != KVMX_PG_PK);
+	if (access & KVMX_PF_IMPLICIT)
+		acc |= KVMX_PG_IMPLICIT;
+	return kvmx_walk(vcpu, la, acc, gpa, error) == KVMX_PG_OK ? 0 : -1;
 }
 
 int kvmx_translate(struct kvmx_vcpu *vcpu, struct kvm_translation *tr)
 {
-	struct kvmx_walk_rights rights;
 	u64 gpa = 0;
+	u32 error;
 
-	/* as in-tree: a supervisor lookup, no rights reported */
-	tr->valid = kvmx_walk(vcpu, tr->linear_address, &gpa, &rights);
+	/*
+	 * As in-tree: a supervisor read, which sets the accessed flags like
+	 * one (the distro's KVM does, on the SVM rig); no rights reported.
+	 */
+	tr->valid = kvmx_walk(vcpu, tr->linear_address, 0, &gpa, &error) ==
+		    KVMX_PG_OK;
 	tr->physical_address = tr->valid ? gpa : ~0ULL;
 	tr->writeable = 1;
 	tr->usermode = 0;

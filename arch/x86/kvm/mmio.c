@@ -97,10 +97,17 @@ static int mmio_part(struct kvmx_emu_ctxt *ctxt, u64 gpa, void *buf,
 	/* a second access to the VMM: the first one exits first */
 	if (e->exit != KVMX_EMUL_EXIT_NONE)
 		return KVMX_EMU_USER;
-	if (write)
+	/* an in-kernel device (an ioeventfd) or a coalesced zone: no exit,
+	 * and remembered, so that a run again does not repeat it */
+	if (write) {
 		mmio_remember(e->written, &e->nr_written, gpa, len, buf);
-	if (write && kvmx_coalesced_write(vcpu->vm, gpa, len, buf, false))
+		if (!kvmx_io_bus_write(vcpu, KVMX_MMIO_BUS, gpa, len, buf) ||
+		    kvmx_coalesced_write(vcpu->vm, gpa, len, buf, false))
+			return KVMX_EMU_OK;
+	} else if (!kvmx_io_bus_read(vcpu, KVMX_MMIO_BUS, gpa, len, buf)) {
+		mmio_remember(e->answers, &e->nr_answers, gpa, len, buf);
 		return KVMX_EMU_OK;
+	}
 	e->exit = KVMX_EMUL_EXIT_MMIO;
 	e->is_write = write;
 	e->gpa = gpa;

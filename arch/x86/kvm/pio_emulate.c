@@ -28,6 +28,28 @@ static bool pio_batch_ok(unsigned int size, unsigned int count)
 	       size * count <= KVMX_EMUL_PIO_MAX;
 }
 
+/*
+ * An in-kernel device on the port (io_bus.c) takes the whole batch,
+ * element by element, if it takes the first one.
+ */
+static bool pio_device(struct kvmx_vcpu *vcpu, u16 port, void *buf,
+		       unsigned int size, unsigned int count, bool out)
+{
+	unsigned int i;
+
+	for (i = 0; i < count; i++) {
+		void *el = buf + i * size;
+		int r = out ? kvmx_io_bus_write(vcpu, KVMX_PIO_BUS, port,
+						size, el) :
+			      kvmx_io_bus_read(vcpu, KVMX_PIO_BUS, port,
+					       size, el);
+
+		if (r && !i)
+			return false;
+	}
+	return true;
+}
+
 int kvmx_emul_pio_in(struct kvmx_emu_ctxt *ctxt, u16 port, void *buf,
 		     unsigned int size, unsigned int count)
 {
@@ -41,8 +63,11 @@ int kvmx_emul_pio_in(struct kvmx_emu_ctxt *ctxt, u16 port, void *buf,
 		memcpy(buf, e->pio_answer, size * count);
 		return KVMX_EMU_OK;
 	}
-	if (e->exit == KVMX_EMUL_EXIT_NONE)
-		pio_queue(e, port, size, count, false);
+	if (e->exit != KVMX_EMUL_EXIT_NONE)
+		return KVMX_EMU_USER;
+	if (pio_device(emul_vcpu(ctxt), port, buf, size, count, false))
+		return KVMX_EMU_OK;
+	pio_queue(e, port, size, count, false);
 	return KVMX_EMU_USER;
 }
 
@@ -56,6 +81,8 @@ int kvmx_emul_pio_out(struct kvmx_emu_ctxt *ctxt, u16 port, const void *buf,
 		return emul_fail(ctxt);
 	if (e->exit != KVMX_EMUL_EXIT_NONE)
 		return KVMX_EMU_USER;
+	if (pio_device(vcpu, port, (void *)buf, size, count, true))
+		return KVMX_EMU_OK;
 	/* an OUT into a coalesced PIO zone goes to the ring, no exit */
 	if (count == 1 && kvmx_coalesced_write(vcpu->vm, port, size, buf, true))
 		return KVMX_EMU_OK;

@@ -172,6 +172,13 @@ struct kvmx_page_cache {
 	void *pages[KVMX_PAGE_CACHE_SIZE];
 };
 
+enum kvmx_bus {
+	KVMX_PIO_BUS,
+	KVMX_MMIO_BUS,
+	KVMX_NR_BUSES,
+};
+struct kvmx_io_bus;
+
 struct kvmx_vm {
 	struct kref users;		/* VM fd + each vCPU fd */
 	struct mutex lock;		/* vCPU creation, memslot updates */
@@ -204,6 +211,10 @@ struct kvmx_vm {
 	unsigned long mmu_invalidate_start, mmu_invalidate_end;
 	u64 manual_dirty_log_protect;	/* (l) KVM_DIRTY_LOG_* flags */
 	u32 dirty_ring_bytes;		/* (l) KVM_CAP_DIRTY_LOG_RING, 0: off */
+
+	/* in-kernel devices (io_bus.c), published under srcu */
+	struct kvmx_io_bus __rcu *io_bus[KVMX_NR_BUSES]; /* (l to replace) */
+	struct list_head ioeventfds;	/* (l) KVM_IOEVENTFD (ioeventfd.c) */
 
 	/* KVM_REGISTER_COALESCED_MMIO (coalesced_mmio.c) */
 	void *coalesced_mmio_ring;	/* (o) page 2 of every vCPU mmap */

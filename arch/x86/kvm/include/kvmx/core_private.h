@@ -83,6 +83,32 @@ void kvmx_mark_page_dirty(struct kvmx_vcpu *vcpu, struct kvmx_memslot *slot,
 int kvmx_mmu_notifier_register(struct kvmx_vm *vm);
 void kvmx_mmu_notifier_unregister(struct kvmx_vm *vm);
 
+/* virt/kvm/io_bus.c: in-kernel devices on the port and MMIO buses */
+struct kvmx_io_device;
+struct kvmx_io_device_ops {
+	/* 0: done; -EOPNOTSUPP: not this device's access (try the next) */
+	int (*read)(struct kvmx_io_device *dev, struct kvmx_vcpu *vcpu,
+		    u64 addr, u32 len, void *val);
+	int (*write)(struct kvmx_io_device *dev, struct kvmx_vcpu *vcpu,
+		     u64 addr, u32 len, const void *val);
+};
+struct kvmx_io_device {
+	const struct kvmx_io_device_ops *ops;
+};
+int kvmx_io_bus_register(struct kvmx_vm *vm, enum kvmx_bus bus, u64 addr,
+			 u32 len, struct kvmx_io_device *dev);
+int kvmx_io_bus_unregister(struct kvmx_vm *vm, enum kvmx_bus bus,
+			   struct kvmx_io_device *dev);
+int kvmx_io_bus_write(struct kvmx_vcpu *vcpu, enum kvmx_bus bus, u64 addr,
+		      u32 len, const void *val);
+int kvmx_io_bus_read(struct kvmx_vcpu *vcpu, enum kvmx_bus bus, u64 addr,
+		     u32 len, void *val);
+void kvmx_io_bus_destroy(struct kvmx_vm *vm);
+
+/* virt/kvm/ioeventfd.c */
+long kvmx_ioeventfd(struct kvmx_vm *vm, void __user *argp);
+void kvmx_ioeventfd_destroy(struct kvmx_vm *vm);
+
 /* virt/kvm/coalesced_mmio.c */
 long kvmx_register_coalesced_mmio(struct kvmx_vm *vm, void __user *argp);
 long kvmx_unregister_coalesced_mmio(struct kvmx_vm *vm, void __user *argp);
@@ -185,6 +211,7 @@ long kvmx_get_supported_cpuid(void __user *argp);
 const struct kvm_cpuid_entry2 *kvmx_find_cpuid(struct kvmx_vcpu *vcpu,
 					       u32 function, u32 index);
 bool kvmx_guest_has(struct kvmx_vcpu *vcpu, u32 function, int reg, int bit);
+unsigned int kvmx_guest_maxphyaddr(struct kvmx_vcpu *vcpu);
 void kvmx_cpuid_dynamic_bits(struct kvmx_vcpu *vcpu, u32 function, u32 index,
 			     u64 *regs);
 enum { KVMX_CPUID_EAX, KVMX_CPUID_EBX, KVMX_CPUID_ECX, KVMX_CPUID_EDX };
