@@ -11,7 +11,7 @@
 #             /usr/src/linux-headers-*-amd64 (and KDIR), each in a fresh copy
 #             under build/check/; any warning fails.  Then "modules".
 #   modules   plain build of the modules against KDIR (when "build" is not run)
-#   unit      make -C tools/testing/unit check, if that directory exists
+#   unit      make -C tools/testing/unit check and tools/testing/unit/dev
 #   svm, vmx  build the selftests and the VMM, and run them in the emulated
 #             SVM (QEMU) or VMX (Bochs) host, against kvmx (or with --ref
 #             the distro's KVM)
@@ -145,14 +145,10 @@ step_modules() {
 	fi
 }
 
-step_unit() {
-	local log=$OUT/unit.log n
-	section "unit tests"
-	if [ ! -d "$TOP/tools/testing/unit" ]; then
-		result SKIP unit "unit tests" "no tools/testing/unit yet"
-		return
-	fi
-	make -C "$TOP/tools/testing/unit" check >"$log" 2>&1
+# unit_dir DIR: run one userspace unit-test directory's "make check".
+unit_dir() {
+	local dir=$1 log=$OUT/unit-$(basename "$1").log n
+	make -C "$TOP/$dir" check >"$log" 2>&1
 	local rc=$?
 	# Take its own PASS/FAIL/SKIP lines as results if it prints any.
 	n=$(grep -cE '^(PASS|FAIL|SKIP) ' "$log")
@@ -161,14 +157,31 @@ step_unit() {
 			result "$status" unit "$name"
 		done
 		if [ $rc -ne 0 ] && ! grep -q '^FAIL ' "$log"; then
-			result FAIL unit "make -C tools/testing/unit check" "status $rc; log: $log"
+			result FAIL unit "make -C $dir check" "status $rc; log: $log"
 		fi
 	elif [ $rc -eq 0 ]; then
-		result PASS unit "make -C tools/testing/unit check"
+		result PASS unit "make -C $dir check"
 	else
-		result FAIL unit "make -C tools/testing/unit check" "status $rc; log: $log"
+		result FAIL unit "make -C $dir check" "status $rc; log: $log"
 	fi
-	[ $rc -eq 0 ] || tail -n 30 "$log"
+	if [ $rc -ne 0 ]; then
+		tail -n 30 "$log"
+	fi
+}
+
+# The emulator's tests (and fuzzers), then the device models'.
+step_unit() {
+	local dir
+	section "unit tests"
+	if [ ! -d "$TOP/tools/testing/unit" ]; then
+		result SKIP unit "unit tests" "no tools/testing/unit yet"
+		return
+	fi
+	for dir in tools/testing/unit tools/testing/unit/dev; do
+		if [ -f "$TOP/$dir/Makefile" ]; then
+			unit_dir "$dir"
+		fi
+	done
 }
 
 # The selftests and the VMM are built once, for both hosts.

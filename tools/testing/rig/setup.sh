@@ -21,6 +21,7 @@ qemu-system-x86
 busybox-static
 bochs bochsbios vgabios
 isolinux syslinux-common xorriso
+clang libclang-rt-14-dev afl++
 "
 
 missing=
