@@ -5,24 +5,17 @@
  * addressing and segmentation, limit/type/canonical/alignment faults,
  * over-long instructions, unhandled opcodes, fetch splitting, and the
  * MMIO exit protocol (KVMX_EMU_USER, replay, REP progress per exit).
+ * It also holds the helpers of emu_tests.h and runs the instruction tests
+ * of exec_tests.c and string_io_tests.c in the same group.
  */
 #include <string.h>
-#include "unit.h"
+#include "emu_tests.h"
 
-#define MEM_BASE	0x10000ULL
-#define MEM_SIZE	0x20000
-#define CODE_AT		0x1000ULL	/* rIP of the test instruction */
-
-static u8 mem[MEM_SIZE];
-static u8 code[64];
-
-struct env {
-	struct kvmx_emu_ctxt c;
-	struct fake_guest g;
-};
+u8 mem[MEM_SIZE];
+u8 code[64];
 
 /* Flat memory at MEM_BASE, code at CODE_AT, the given mode. */
-static void env_init(struct env *e, enum kvmx_emu_mode mode)
+void env_init(struct env *e, enum kvmx_emu_mode mode)
 {
 	unsigned int i;
 	u8 db = mode == KVMX_EMU_MODE_PROT32 || mode == KVMX_EMU_MODE_COMPAT32;
@@ -50,7 +43,7 @@ static void env_init(struct env *e, enum kvmx_emu_mode mode)
 		e->c.cr0 = 0x10;
 }
 
-static int run(struct env *e, const u8 *insn, unsigned int len)
+int run(struct env *e, const u8 *insn, unsigned int len)
 {
 	memset(code, 0x90, sizeof(code));
 	memcpy(code, insn, len);
@@ -62,14 +55,11 @@ static int run(struct env *e, const u8 *insn, unsigned int len)
 	return kvmx_emulate(&e->c);
 }
 
-#define RUN(e, ...) ({ static const u8 _i[] = { __VA_ARGS__ }; \
-		       run(e, _i, sizeof(_i)); })
-
 static unsigned int fails;
 static const char *cur;
 
-static void expect(bool ok, const char *what, unsigned long long got,
-		   unsigned long long want)
+void expect(bool ok, const char *what, unsigned long long got,
+	    unsigned long long want)
 {
 	if (ok)
 		return;
@@ -77,16 +67,13 @@ static void expect(bool ok, const char *what, unsigned long long got,
 	unit_note("%s: %s: got %#llx, want %#llx", cur, what, got, want);
 }
 
-#define EQ(what, got, want) expect((u64)(got) == (u64)(want), what, \
-				   (u64)(got), (u64)(want))
-
-static void begin(const char *name)
+void begin(const char *name)
 {
 	cur = name;
 	fails = 0;
 }
 
-static void end(void)
+void end(void)
 {
 	if (fails)
 		unit_fail(cur, "%u expectations failed", fails);
@@ -434,12 +421,17 @@ static void test_faults(void)
 	r = RUN(&e, 0x0f, 0x0b);			/* ud2 */
 	EQ("ud2", r, KVMX_EMU_UNHANDLED);
 	EQ("ud2 opcode", e.c.opcode, 0x0f0b);
-	r = RUN(&e, 0xf7, 0x23);			/* mul dword [rbx] */
-	EQ("mul", r, KVMX_EMU_UNHANDLED);
+	r = RUN(&e, 0xf2, 0x0f, 0x38, 0xf0, 0x03);	/* crc32 */
+	EQ("crc32", r, KVMX_EMU_UNHANDLED);
+	EQ("crc32 opcode", e.c.opcode, 0x38f0);
 	r = RUN(&e, 0xc5, 0xfe, 0x6f, 0x03);		/* vmovdqu */
 	EQ("vex", r, KVMX_EMU_UNHANDLED);
-	r = RUN(&e, 0xf3, 0x0f, 0xb8, 0x03);		/* popcnt */
-	EQ("popcnt", r, KVMX_EMU_UNHANDLED);
+	r = RUN(&e, 0xf3, 0x0f, 0xaf, 0x03);		/* f3 imul */
+	EQ("f3 0f af", r, KVMX_EMU_UNHANDLED);
+	r = RUN(&e, 0x0f, 0x3a, 0x0f, 0xc1, 0x08);	/* palignr */
+	EQ("0f 3a", r, KVMX_EMU_UNHANDLED);
+	r = RUN(&e, 0x0f, 0xc7, 0x33);			/* vmptrld */
+	EQ("0f c7 /6", r, KVMX_EMU_UNHANDLED);
 	r = RUN(&e, 0x82, 0x03, 0x01);
 	EQ("82 in 64-bit", e.c.exception.vector, KVMX_EMU_VEC_UD);
 	r = RUN(&e, 0x0f, 0xc3, 0xc0);			/* movnti reg */
@@ -679,4 +671,5 @@ void emu_decode_tests(void)
 	test_fetch();
 	test_mmio();
 	test_stack();
+	emu_exec_tests();
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The fake guest behind the emulator's callbacks in the unit tests: flat
- * memory, a code window, and an MMIO range following the exit protocol of
- * Documentation/emulator.rst.
+ * memory, a code window, an MMIO range and I/O ports following the exit
+ * protocol of Documentation/emulator.rst.
  */
 #include <string.h>
 #include "unit.h"
@@ -115,6 +115,10 @@ static int fake_cmpxchg(struct kvmx_emu_ctxt *c, u64 a, void *old,
 		return KVMX_EMU_UNHANDLED;
 	if (!in_range(g->base, g->size, a, len))
 		return kvmx_emu_set_pf(c, a, PF_U | PF_W);
+	if (g->cmpxchg_races) {
+		g->cmpxchg_races--;
+		g->mem[a - g->base] ^= 1;
+	}
 	g->reads++;
 	memcpy(cur, g->mem + (a - g->base), len);
 	if (!memcmp(cur, old, len)) {
@@ -125,17 +129,132 @@ static int fake_cmpxchg(struct kvmx_emu_ctxt *c, u64 a, void *old,
 	return KVMX_EMU_OK;
 }
 
+/* The contract of emulate.h: XMM (16) or YMM (32) of registers 0-15. */
+static bool vreg_ok(struct fake_guest *g, unsigned int reg,
+		    unsigned int bytes)
+{
+	if (reg < 16 && (bytes == 16 || bytes == 32))
+		return true;
+	g->vreg_bad++;
+	return false;
+}
+
+static int fake_get_vreg(struct kvmx_emu_ctxt *c, unsigned int reg,
+			 void *buf, unsigned int bytes)
+{
+	struct fake_guest *g = c->opaque;
+
+	if (!vreg_ok(g, reg, bytes))
+		return KVMX_EMU_UNHANDLED;
+	g->vreg_reads++;
+	memcpy(buf, g->vregs[reg], bytes);
+	return KVMX_EMU_OK;
+}
+
+/* 16 bytes keep bits 255:128, 32 write the whole YMM. */
+static int fake_set_vreg(struct kvmx_emu_ctxt *c, unsigned int reg,
+			 const void *buf, unsigned int bytes)
+{
+	struct fake_guest *g = c->opaque;
+
+	if (!vreg_ok(g, reg, bytes))
+		return KVMX_EMU_UNHANDLED;
+	g->vreg_writes++;
+	memcpy(g->vregs[reg], buf, bytes);
+	return KVMX_EMU_OK;
+}
+
+const struct kvmx_emu_ops fake_ops_vec = {
+	.fetch = fake_fetch,
+	.read = fake_read,
+	.write = fake_write,
+	.cmpxchg = fake_cmpxchg,
+	.get_vreg = fake_get_vreg,
+	.set_vreg = fake_set_vreg,
+};
+
+/* emulate.h: 1, 2 or 4 bytes, a count of them within 64 bytes. */
+static bool pio_ok(struct fake_guest *g, unsigned int size,
+		   unsigned int count)
+{
+	if ((size == 1 || size == 2 || size == 4) && count &&
+	    size * count <= 64)
+		return true;
+	g->pio_bad++;
+	return false;
+}
+
+static int fake_pio_in(struct kvmx_emu_ctxt *c, u16 port, void *buf,
+		       unsigned int size, unsigned int count)
+{
+	struct fake_guest *g = c->opaque;
+	unsigned int i, len = size * count;
+
+	if (!pio_ok(g, size, count))
+		return KVMX_EMU_UNHANDLED;
+	g->pio_ins++;
+	if (!g->pio_exits) {
+		for (i = 0; i < len; i++)
+			((u8 *)buf)[i] = g->pio_next++;
+		g->pio_port = port;
+		g->pio_size = size;
+		g->pio_count = count;
+		return KVMX_EMU_OK;
+	}
+	if (g->pio_pending)
+		return KVMX_EMU_USER;
+	if (g->pio_have_data && g->pio_port == port && g->pio_size == size &&
+	    g->pio_count == count) {
+		memcpy(buf, g->pio_data, len);
+		g->pio_have_data = false;
+		return KVMX_EMU_OK;
+	}
+	g->pio_pending = true;
+	g->pio_have_data = false;
+	g->pio_port = port;
+	g->pio_size = size;
+	g->pio_count = count;
+	return KVMX_EMU_USER;
+}
+
+static int fake_pio_out(struct kvmx_emu_ctxt *c, u16 port, const void *buf,
+			unsigned int size, unsigned int count)
+{
+	struct fake_guest *g = c->opaque;
+	unsigned int len = size * count;
+
+	if (!pio_ok(g, size, count))
+		return KVMX_EMU_UNHANDLED;
+	g->pio_outs++;
+	if (g->pio_exits && g->pio_pending)
+		return KVMX_EMU_USER;
+	g->pio_pending = g->pio_exits;
+	g->pio_port = port;
+	g->pio_size = size;
+	g->pio_count = count;
+	memcpy(g->pio_data, buf, len);
+	if (g->pio_log_len + len <= sizeof(g->pio_log)) {
+		memcpy(g->pio_log + g->pio_log_len, buf, len);
+		g->pio_log_len += len;
+	}
+	return KVMX_EMU_OK;
+}
+
 const struct kvmx_emu_ops fake_ops = {
 	.fetch = fake_fetch,
 	.read = fake_read,
 	.write = fake_write,
 	.cmpxchg = fake_cmpxchg,
+	.pio_in = fake_pio_in,
+	.pio_out = fake_pio_out,
 };
 
 const struct kvmx_emu_ops fake_ops_nocmpxchg = {
 	.fetch = fake_fetch,
 	.read = fake_read,
 	.write = fake_write,
+	.pio_in = fake_pio_in,
+	.pio_out = fake_pio_out,
 };
 
 void fake_seg(struct kvmx_emu_seg *s, u64 base, u32 limit, u8 type, u8 db)

@@ -23,7 +23,15 @@ struct fuzz_env {
 	u8 buf[4096];
 	unsigned int accesses;
 	unsigned int fault_rate;	/* 1 in n accesses faults or exits */
+	bool broken;			/* a callback saw its contract broken */
 };
+
+/* kvmx_emulate() turns any odd callback result into UNHANDLED: flag it. */
+static int fuzz_broken(struct fuzz_env *f)
+{
+	f->broken = true;
+	return -1;
+}
 
 static int fuzz_maybe_fail(struct kvmx_emu_ctxt *c, struct fuzz_env *f,
 			   u64 a)
@@ -50,7 +58,7 @@ static int fuzz_fetch(struct kvmx_emu_ctxt *c, u64 a, void *b,
 	int r;
 
 	if (!len || len > 15 || (a & 4095) + len > 4096)
-		return -1;	/* the emulator broke its own promise */
+		return fuzz_broken(f);	/* the emulator broke its own promise */
 	r = fuzz_maybe_fail(c, f, a);
 	if (r)
 		return r;
@@ -71,7 +79,7 @@ static int fuzz_read(struct kvmx_emu_ctxt *c, u64 a, void *b,
 	int r;
 
 	if (!len || len > 64)
-		return -1;
+		return fuzz_broken(f);
 	r = fuzz_maybe_fail(c, f, a);
 	if (r)
 		return r;
@@ -88,7 +96,7 @@ static int fuzz_write(struct kvmx_emu_ctxt *c, u64 a, const void *b,
 	int r;
 
 	if (!len || len > 64)
-		return -1;
+		return fuzz_broken(f);
 	r = fuzz_maybe_fail(c, f, a);
 	if (r)
 		return r;
@@ -106,7 +114,7 @@ static int fuzz_cmpxchg(struct kvmx_emu_ctxt *c, u64 a, void *old,
 	int r;
 
 	if (!len || len > 16)
-		return -1;
+		return fuzz_broken(f);
 	r = fuzz_maybe_fail(c, f, a);
 	if (r)
 		return r;
@@ -123,11 +131,49 @@ static int fuzz_cmpxchg(struct kvmx_emu_ctxt *c, u64 a, void *old,
 	return KVMX_EMU_OK;
 }
 
+/* Ports: emulate.h allows 1, 2 or 4 bytes, up to 64 bytes a call. */
+static int fuzz_pio(struct kvmx_emu_ctxt *c, u16 port, unsigned int size,
+		    unsigned int count)
+{
+	struct fuzz_env *f = c->opaque;
+
+	if ((size != 1 && size != 2 && size != 4) || !count ||
+	    size * count > 64)
+		return fuzz_broken(f);
+	return fuzz_maybe_fail(c, f, port);
+}
+
+static int fuzz_pio_in(struct kvmx_emu_ctxt *c, u16 port, void *b,
+		       unsigned int size, unsigned int count)
+{
+	struct fuzz_env *f = c->opaque;
+	int r = fuzz_pio(c, port, size, count);
+
+	if (r)
+		return r;
+	memcpy(b, f->buf + port % 64, size * count);
+	return KVMX_EMU_OK;
+}
+
+static int fuzz_pio_out(struct kvmx_emu_ctxt *c, u16 port, const void *b,
+			unsigned int size, unsigned int count)
+{
+	struct fuzz_env *f = c->opaque;
+	int r = fuzz_pio(c, port, size, count);
+
+	if (r)
+		return r;
+	memcpy(f->buf + port % 64, b, size * count);
+	return KVMX_EMU_OK;
+}
+
 static const struct kvmx_emu_ops fuzz_ops = {
 	.fetch = fuzz_fetch,
 	.read = fuzz_read,
 	.write = fuzz_write,
 	.cmpxchg = fuzz_cmpxchg,
+	.pio_in = fuzz_pio_in,
+	.pio_out = fuzz_pio_out,
 };
 
 static const struct kvmx_emu_ops fuzz_ops_plain = {
@@ -146,6 +192,11 @@ static u8 fuzz_byte(struct unit_rng *r)
 		0xac, 0xad, 0xae, 0xaf, 0x86, 0x87, 0xb0, 0xb1, 0xc0, 0xc1,
 		0xba, 0xbb, 0xb3, 0xab, 0x63, 0x84, 0x85, 0x04, 0x24, 0x25,
 		0x05, 0x44, 0x84, 0xc3, 0x9f, 0xb6, 0xbf,
+		/* shifts, MUL/DIV, stack, string I/O, 0F 38, bit scans */
+		0xc0, 0xc1, 0xd0, 0xd1, 0xd2, 0xd3, 0xf6, 0xf7, 0x69, 0x6b,
+		0x50, 0x55, 0x58, 0x5c, 0x68, 0x6a, 0x6c, 0x6d, 0x6e, 0x6f,
+		0x38, 0xf0, 0xf1, 0xc7, 0x0f, 0xaf, 0xa4, 0xa5, 0xac, 0xad,
+		0xb8, 0xbc, 0xbd,
 	};
 
 	if (rng_below(r, 2))
@@ -178,6 +229,18 @@ static const char *fuzz_one(struct fuzz_env *f, struct kvmx_emu_ctxt *c)
 	memset(c, 0, sizeof(*c));
 	for (i = 0; i < sizeof(f->code); i++)
 		f->code[i] = fuzz_byte(r);
+	/* Now and then an escape sequence random bytes rarely make. */
+	if (rng_below(r, 8) == 0) {
+		static const u8 esc[][3] = {
+			{ 0x0f, 0x38, 0xf0 }, { 0x0f, 0x38, 0xf1 },
+			{ 0xf3, 0x0f, 0xb8 }, { 0xf3, 0x0f, 0xbc },
+			{ 0xf3, 0x0f, 0xbd }, { 0x0f, 0xc7, 0x0e },
+			{ 0x48, 0x0f, 0xc7 }, { 0xf3, 0x6c, 0x6d },
+		};
+
+		memcpy(f->code + rng_below(r, 4),
+		       esc[rng_below(r, sizeof(esc) / sizeof(esc[0]))], 3);
+	}
 	for (i = 0; i < 16; i++) {
 		u32 k = rng_below(r, 4);
 
@@ -208,6 +271,7 @@ static const char *fuzz_one(struct fuzz_env *f, struct kvmx_emu_ctxt *c)
 	c->ops = rng_below(r, 4) ? &fuzz_ops : &fuzz_ops_plain;
 	c->opaque = f;
 	f->accesses = 0;
+	f->broken = false;
 	f->fault_rate = rng_below(r, 3) ? 0 : 1 + rng_below(r, 8);
 
 	rip0 = c->rip;
@@ -216,6 +280,8 @@ static const char *fuzz_one(struct fuzz_env *f, struct kvmx_emu_ctxt *c)
 		fuzz_results[res]++;
 	if (f->accesses > FUZZ_MAX_ACCESSES)
 		return "too many accesses (a loop?)";
+	if (f->broken)
+		return "a callback was called outside its contract";
 	if (c->insn_len > KVMX_EMU_MAX_INSN)
 		return "insn_len above 15";
 	switch (res) {
@@ -223,6 +289,7 @@ static const char *fuzz_one(struct fuzz_env *f, struct kvmx_emu_ctxt *c)
 		return NULL;
 	case KVMX_EMU_EXCEPTION:
 		switch (c->exception.vector) {
+		case KVMX_EMU_VEC_DE:
 		case KVMX_EMU_VEC_UD:
 		case KVMX_EMU_VEC_SS:
 		case KVMX_EMU_VEC_GP:

@@ -77,6 +77,10 @@ int main(int argc, char **argv)
 		emu_diff_tests();
 	if (!only || !strcmp(only, "fuzz"))
 		emu_fuzz_tests();
+	if (!only || !strcmp(only, "paging"))
+		paging_tests();
+	if (!only || !strcmp(only, "vector"))
+		emu_vector_tests();
 	printf("%u passed, %u failed, %u skipped\n", unit_passed, unit_failed,
 	       unit_skipped);
 	return unit_failed ? 1 : 0;

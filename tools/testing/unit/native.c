@@ -9,6 +9,7 @@
  * restore.  A fault in the instruction comes back as its signal number.
  */
 #include <asm/prctl.h>
+#include <cpuid.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -189,4 +190,14 @@ int native_exec(const u8 *insn, unsigned int len, struct native_run *st)
 	memcpy(st->regs, state->out, sizeof(st->regs));
 	st->rflags = state->out_rflags;
 	return 0;
+}
+
+bool native_cpu_is_amd(void)
+{
+	unsigned int a, b, c, d;
+
+	if (!__get_cpuid(0, &a, &b, &c, &d))
+		return false;
+	/* "AuthenticAMD" in EBX, EDX, ECX */
+	return b == 0x68747541 && d == 0x69746e65 && c == 0x444d4163;
 }

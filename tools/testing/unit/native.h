@@ -33,5 +33,7 @@ size_t native_code_size(void);
  * *st.  Returns 0, or the signal the instruction raised.
  */
 int native_exec(const u8 *insn, unsigned int len, struct native_run *st);
+/* CPUID says AuthenticAMD (undefined flags are compared as AMD's). */
+bool native_cpu_is_amd(void);
 
 #endif /* KVMX_UNIT_NATIVE_H */

@@ -4,7 +4,7 @@
  * limits and types outside 64-bit mode (SDM Vol. 3A 3.4.5, 5.3, 5.4),
  * the FS/GS bases and canonical checks in 64-bit mode (SDM Vol. 3A 3.3.7.1,
  * 6.15 #GP/#SS), alignment checks (SDM Vol. 3A 6.15 #AC), and the calls to
- * the caller's memory callbacks.
+ * the caller's memory and port-input callbacks with the replay record.
  */
 #include "internal.h"
 
@@ -88,13 +88,53 @@ int emu_linear(struct kvmx_emu_ctxt *ctxt, unsigned int seg, u64 ea,
 	return KVMX_EMU_OK;
 }
 
+/* Take len bytes from the replay record, if an earlier run left them. */
+static bool emu_replay_take(struct kvmx_emu_ctxt *ctxt, void *buf,
+			    unsigned int len)
+{
+	if (ctxt->replay_pos + len > ctxt->replay_len)
+		return false;
+	memcpy(buf, ctxt->replay + ctxt->replay_pos, len);
+	ctxt->replay_pos += len;
+	return true;
+}
+
+/* Record a completed read; only one at the end of the record extends it. */
+static void emu_replay_add(struct kvmx_emu_ctxt *ctxt, const void *buf,
+			   unsigned int len)
+{
+	if (ctxt->replay_pos == ctxt->replay_len &&
+	    ctxt->replay_len + len <= sizeof(ctxt->replay)) {
+		memcpy(ctxt->replay + ctxt->replay_len, buf, len);
+		ctxt->replay_len += len;
+		ctxt->replay_pos += len;
+	}
+}
+
+/*
+ * A read of a checked linear address.  Reads an earlier run of this
+ * instruction completed before it returned KVMX_EMU_USER are answered
+ * from ctxt->replay, in order, so a second MMIO read of the same
+ * instruction does not repeat the first; new reads are appended there.
+ */
+int emu_read_linear(struct kvmx_emu_ctxt *ctxt, u64 la, void *buf,
+		    unsigned int len)
+{
+	int r;
+
+	if (emu_replay_take(ctxt, buf, len))
+		return KVMX_EMU_OK;
+	if (!ctxt->ops->read)
+		return KVMX_EMU_UNHANDLED;
+	r = ctxt->ops->read(ctxt, la, buf, len);
+	if (r == KVMX_EMU_OK)
+		emu_replay_add(ctxt, buf, len);
+	return r;
+}
+
 /*
  * A data read.  acc is EMU_RMW for the read half of a read-modify-write,
  * so a destination the write would fault on faults before the read.
- * Reads an earlier run of this instruction completed before it returned
- * KVMX_EMU_USER are answered from ctxt->replay, in order, so a second
- * MMIO read of the same instruction does not repeat the first; new reads
- * are appended there.
  */
 int emu_mem_read(struct kvmx_emu_ctxt *ctxt, unsigned int seg, u64 ea,
 		 unsigned int adsize, void *buf, unsigned int len,
@@ -106,24 +146,27 @@ int emu_mem_read(struct kvmx_emu_ctxt *ctxt, unsigned int seg, u64 ea,
 	r = emu_linear(ctxt, seg, ea, adsize, len, acc, &la);
 	if (r != KVMX_EMU_OK)
 		return r;
-	if (ctxt->replay_pos + len <= ctxt->replay_len) {
-		memcpy(buf, ctxt->replay + ctxt->replay_pos, len);
-		ctxt->replay_pos += len;
+	return emu_read_linear(ctxt, la, buf, len);
+}
+
+/*
+ * Port input (INS) is a read as far as replay goes: the data of an IN
+ * that completed before a later access returned KVMX_EMU_USER must not
+ * be asked from the port again.
+ */
+int emu_pio_in(struct kvmx_emu_ctxt *ctxt, u16 port, void *buf,
+	       unsigned int size, unsigned int count)
+{
+	int r;
+
+	if (emu_replay_take(ctxt, buf, size * count))
 		return KVMX_EMU_OK;
-	}
-	if (!ctxt->ops->read)
+	if (!ctxt->ops->pio_in)
 		return KVMX_EMU_UNHANDLED;
-	r = ctxt->ops->read(ctxt, la, buf, len);
-	if (r != KVMX_EMU_OK)
-		return r;
-	/* Only a read at the end of the record extends it. */
-	if (ctxt->replay_pos == ctxt->replay_len &&
-	    ctxt->replay_len + len <= sizeof(ctxt->replay)) {
-		memcpy(ctxt->replay + ctxt->replay_len, buf, len);
-		ctxt->replay_len += len;
-		ctxt->replay_pos += len;
-	}
-	return KVMX_EMU_OK;
+	r = ctxt->ops->pio_in(ctxt, port, buf, size, count);
+	if (r == KVMX_EMU_OK)
+		emu_replay_add(ctxt, buf, size * count);
+	return r;
 }
 
 /* The next read starts a new record (a REP iteration is done). */
@@ -131,6 +174,14 @@ void emu_replay_reset(struct kvmx_emu_ctxt *ctxt)
 {
 	ctxt->replay_len = 0;
 	ctxt->replay_pos = 0;
+}
+
+int emu_write_linear(struct kvmx_emu_ctxt *ctxt, u64 la, const void *buf,
+		     unsigned int len)
+{
+	if (!ctxt->ops->write)
+		return KVMX_EMU_UNHANDLED;
+	return ctxt->ops->write(ctxt, la, buf, len);
 }
 
 int emu_mem_write(struct kvmx_emu_ctxt *ctxt, unsigned int seg, u64 ea,
@@ -142,9 +193,7 @@ int emu_mem_write(struct kvmx_emu_ctxt *ctxt, unsigned int seg, u64 ea,
 	r = emu_linear(ctxt, seg, ea, adsize, len, EMU_WRITE, &la);
 	if (r != KVMX_EMU_OK)
 		return r;
-	if (!ctxt->ops->write)
-		return KVMX_EMU_UNHANDLED;
-	return ctxt->ops->write(ctxt, la, buf, len);
+	return emu_write_linear(ctxt, la, buf, len);
 }
 
 /*

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Instruction decode: fetching the bytes at CS:rIP (from the caller's
- * pre-fetched bytes first), legacy and REX prefixes, the one- and two-byte
- * opcode maps as far as the executor handles them, ModRM/SIB in 16-, 32-
+ * pre-fetched bytes first), legacy and REX prefixes, the one-byte, 0F and
+ * 0F 38 opcode maps (with their mandatory-prefix columns) as far as the
+ * executor handles them, ModRM/SIB in 16-, 32-
  * and 64-bit addressing including RIP-relative, displacements and
  * immediates (SDM Vol. 2 chapter 2).  Decode never executes anything and
  * touches guest memory only through the fetch callback.
@@ -67,7 +68,17 @@ static const struct emu_opdesc emu_map1[256] = {
 	[0x3b] = { D_MODRM, H_ALU },
 	[0x3c] = { D_BYTE | D_IMM8, H_ALU_ACC },
 	[0x3d] = { D_IMMZ, H_ALU_ACC },
+	[0x50 ... 0x57] = { D_OPREG | D_STACK64, H_PUSH_REG },
+	[0x58 ... 0x5f] = { D_OPREG | D_STACK64, H_POP_REG },
 	[0x63] = { D_MODRM, H_MOVSXD },
+	[0x68] = { D_IMMZ | D_STACK64, H_PUSH_IMM },
+	[0x69] = { D_MODRM | D_IMMZ, H_IMUL3 },
+	[0x6a] = { D_IMM8S | D_STACK64, H_PUSH_IMM },
+	[0x6b] = { D_MODRM | D_IMM8S, H_IMUL3 },
+	[0x6c] = { D_BYTE, H_INS },
+	[0x6d] = { 0, H_INS },
+	[0x6e] = { D_BYTE, H_OUTS },
+	[0x6f] = { 0, H_OUTS },
 	[0x80] = { D_MODRM | D_GRP | D_BYTE | D_IMM8 | D_LOCK, H_ALU },
 	[0x81] = { D_MODRM | D_GRP | D_IMMZ | D_LOCK, H_ALU },
 	[0x82] = { D_MODRM | D_GRP | D_BYTE | D_IMM8 | D_LOCK | D_NO64, H_ALU },
@@ -97,8 +108,15 @@ static const struct emu_opdesc emu_map1[256] = {
 	[0xad] = { 0, H_LODS },
 	[0xae] = { D_BYTE, H_SCAS },
 	[0xaf] = { 0, H_SCAS },
+	/* group 2: ROL ROR RCL RCR SHL SHR SAL SAR by imm8, 1 and CL */
+	[0xc0] = { D_MODRM | D_GRP | D_BYTE | D_IMM8, H_SHIFT },
+	[0xc1] = { D_MODRM | D_GRP | D_IMM8, H_SHIFT },
 	[0xc6] = { D_MODRM | D_GRP | D_BYTE | D_IMM8, H_MOV },
 	[0xc7] = { D_MODRM | D_GRP | D_IMMZ, H_MOV },
+	[0xd0] = { D_MODRM | D_GRP | D_BYTE, H_SHIFT },
+	[0xd1] = { D_MODRM | D_GRP, H_SHIFT },
+	[0xd2] = { D_MODRM | D_GRP | D_BYTE, H_SHIFT },
+	[0xd3] = { D_MODRM | D_GRP, H_SHIFT },
 	[0xf6] = { D_MODRM | D_GRP | D_BYTE | D_LOCK, H_GRP3 },
 	[0xf7] = { D_MODRM | D_GRP | D_LOCK, H_GRP3 },
 	[0xfe] = { D_MODRM | D_GRP | D_BYTE | D_LOCK, H_GRP4 },
@@ -107,9 +125,15 @@ static const struct emu_opdesc emu_map1[256] = {
 
 /* The two-byte map, 0F xx (SDM Vol. 2 Table A-3), without prefixes. */
 static const struct emu_opdesc emu_map2[256] = {
+	[0x40 ... 0x4f] = { D_MODRM, H_CMOV },
 	[0x90 ... 0x9f] = { D_MODRM | D_BYTE, H_SETCC },
 	[0xa3] = { D_MODRM, H_BT },
+	[0xa4] = { D_MODRM | D_IMM8, H_SHLD },
+	[0xa5] = { D_MODRM, H_SHLD },
 	[0xab] = { D_MODRM | D_LOCK, H_BT },
+	[0xac] = { D_MODRM | D_IMM8, H_SHLD },
+	[0xad] = { D_MODRM, H_SHLD },
+	[0xaf] = { D_MODRM, H_IMUL2 },
 	[0xb0] = { D_MODRM | D_BYTE | D_LOCK, H_CMPXCHG },
 	[0xb1] = { D_MODRM | D_LOCK, H_CMPXCHG },
 	[0xb3] = { D_MODRM | D_LOCK, H_BT },
@@ -117,12 +141,63 @@ static const struct emu_opdesc emu_map2[256] = {
 	[0xb7] = { D_MODRM, H_MOVZX },
 	[0xba] = { D_MODRM | D_GRP | D_IMM8 | D_LOCK, H_BT_IMM },
 	[0xbb] = { D_MODRM | D_LOCK, H_BT },
+	[0xbc] = { D_MODRM, H_BSF },
+	[0xbd] = { D_MODRM, H_BSF },
 	[0xbe] = { D_MODRM, H_MOVSX },
 	[0xbf] = { D_MODRM, H_MOVSX },
 	[0xc0] = { D_MODRM | D_BYTE | D_LOCK, H_XADD },
 	[0xc1] = { D_MODRM | D_LOCK, H_XADD },
 	[0xc3] = { D_MODRM | D_MEMONLY, H_MOVNTI },
+	/* /1 CMPXCHG8B/16B; the rest of group 9 is not ours */
+	[0xc7] = { D_MODRM | D_GRP | D_LOCK, H_CMPXCHG8B },
 };
+
+/* 0F xx with F3 (SDM Vol. 2 Table A-3, the F3 rows). */
+static const struct emu_opdesc emu_map2_f3[256] = {
+	[0xb8] = { D_MODRM, H_POPCNT },
+	[0xbc] = { D_MODRM, H_TZCNT },		/* TZCNT */
+	[0xbd] = { D_MODRM, H_TZCNT },		/* LZCNT */
+};
+
+/* The three-byte map 0F 38 xx (SDM Vol. 2 Table A-4), without prefixes. */
+static const struct emu_opdesc emu_map3_38[256] = {
+	[0xf0] = { D_MODRM | D_MEMONLY, H_MOVBE },
+	[0xf1] = { D_MODRM | D_MEMONLY, H_MOVBE },
+};
+
+/*
+ * An escaped opcode map and its mandatory-prefix columns (SDM Vol. 2
+ * 2.1.2, A.2.4.1).  With F2 or F3 (the last one seen) the entry comes
+ * from .f2 or .f3, and an empty one there is unhandled: the prefix makes
+ * it another instruction.  With 66 an entry of .p66 wins and the 66 is
+ * not an operand-size override; without one, .none applies with 66 as
+ * operand size.  NULL columns are empty.  Legacy SSE forms go in .p66,
+ * .f3 and .f2.
+ */
+struct emu_opmap {
+	const struct emu_opdesc *none, *p66, *f3, *f2;
+};
+
+static const struct emu_opmap emu_maps[] = {
+	[EMU_MAP_0F] = { .none = emu_map2, .f3 = emu_map2_f3 },
+	[EMU_MAP_0F38] = { .none = emu_map3_38 },
+};
+
+static struct emu_opdesc emu_lookup(struct emu_insn *d)
+{
+	const struct emu_opmap *m = &emu_maps[d->map];
+	const struct emu_opdesc *col = m->none;
+	static const struct emu_opdesc none;
+
+	if (d->rep) {
+		col = d->rep == 0xf3 ? m->f3 : m->f2;
+	} else if (d->opsize_prefix && m->p66 &&
+		   m->p66[d->b].handler != H_NONE) {
+		d->opsize_prefix = false;
+		col = m->p66;
+	}
+	return col ? col[d->b] : none;
+}
 
 /*
  * Make byte d->len available in ctxt->insn_bytes.  Bytes are fetched up
@@ -162,7 +237,7 @@ static int emu_fetch_more(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d)
 }
 
 /* The next instruction byte; #GP(0) past 15 bytes (SDM Vol. 2 2.3.11). */
-static int emu_byte(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d, u8 *out)
+int emu_byte(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d, u8 *out)
 {
 	int r;
 
@@ -391,8 +466,8 @@ static int emu_immediate(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d)
 	unsigned int n;
 	int r = KVMX_EMU_OK;
 
-	/* F6/F7 take an immediate only for TEST (/0). */
-	if (d->desc.handler == H_GRP3 && (d->modrm & 0x38) == 0)
+	/* F6/F7 take an immediate only for TEST (/0 and its alias /1). */
+	if (d->desc.handler == H_GRP3 && (d->modrm & 0x30) == 0)
 		f |= d->opsize == 1 ? D_IMM8 : D_IMMZ;
 	if (f & (D_IMM8 | D_IMM8S)) {
 		r = emu_bytes(ctxt, d, 1, &d->imm);
@@ -425,21 +500,33 @@ int emu_decode(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d)
 	r = emu_prefixes(ctxt, d);
 	if (r != KVMX_EMU_OK)
 		return r;
-	if (d->b == 0x0f) {
+	/* SSE and AVX moves are decode_vex.c's (handler H_VEC). */
+	r = emu_vec_decode(ctxt, d);
+	if (r != KVMX_EMU_OK)
+		return r;
+	if (d->desc.handler != H_VEC && d->b == 0x0f) {
 		r = emu_byte(ctxt, d, &b);
 		if (r != KVMX_EMU_OK)
 			return r;
 		d->two_byte = true;
-		d->b = b;
+		d->map = EMU_MAP_0F;
 		ctxt->opcode = 0x0f00 | b;
-		/*
-		 * F2/F3 select other instructions in this map (POPCNT, TZCNT,
-		 * SSE forms), and 66 does for MOVNTI; none are ours.
-		 */
-		if (d->rep || (d->opsize_prefix && b == 0xc3))
+		if (b == 0x38) {
+			r = emu_byte(ctxt, d, &b);
+			if (r != KVMX_EMU_OK)
+				return r;
+			d->map = EMU_MAP_0F38;
+			/* Reported as 0x38XX; insn_bytes has it all. */
+			ctxt->opcode = 0x3800 | b;
+		} else if (b == 0x3a) {
+			return KVMX_EMU_UNHANDLED;	/* 0F 3A: none ours */
+		}
+		d->b = b;
+		/* 66 0F C3 is not a 16-bit MOVNTI but reserved. */
+		if (d->map == EMU_MAP_0F && d->opsize_prefix && b == 0xc3)
 			return KVMX_EMU_UNHANDLED;
-		d->desc = emu_map2[b];
-	} else {
+		d->desc = emu_lookup(d);
+	} else if (d->desc.handler != H_VEC) {
 		ctxt->opcode = d->b;
 		d->desc = emu_map1[d->b];
 	}
@@ -449,6 +536,8 @@ int emu_decode(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d)
 		return emu_exception(ctxt, KVMX_EMU_VEC_UD, false, 0);
 	emu_sizes(ctxt, d);
 
+	if (d->desc.flags & D_OPREG)
+		d->rm = (d->b & 7) | ((d->rex & 1) << 3);
 	if (d->desc.flags & D_MODRM) {
 		r = emu_modrm(ctxt, d);
 		if (r != KVMX_EMU_OK)

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Execution of the non-string instructions: MOV in its forms, the ALU
- * group, TEST, INC/DEC/NOT/NEG, XCHG, CMPXCHG, XADD, BT*, SETcc, MOVNTI,
- * PUSH/POP of a memory operand.  Each handler does its memory accesses
- * first and updates registers and flags only once they all succeeded, so
- * an exception or an exit to userspace leaves the registers as they were.
+ * group, TEST, INC/DEC/NOT/NEG, XCHG, CMPXCHG(8B/16B), XADD, BT*, SETcc,
+ * CMOVcc, MOVNTI, and the dispatch to the exec_*.c files (shifts,
+ * MUL/DIV, the stack, bit scans and MOVBE) and string*.c.  Each handler
+ * does its memory accesses first and updates registers and flags only
+ * once they all succeeded, so an exception or an exit to userspace leaves
+ * the registers as they were.
  */
 #include "internal.h"
 
@@ -53,8 +55,8 @@ void emu_reg_set_ad(struct kvmx_emu_ctxt *ctxt, unsigned int reg,
 }
 
 /* The r/m operand's value; acc says whether a write will follow. */
-static int emu_get_rm(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d,
-		      unsigned int bytes, enum emu_access acc, u64 *val)
+int emu_get_rm(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d,
+	       unsigned int bytes, enum emu_access acc, u64 *val)
 {
 	*val = 0;
 	if (d->e.type == OP_REG) {
@@ -71,8 +73,8 @@ static int emu_get_rm(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d,
  * compare-exchange against the value read; if memory changed meanwhile,
  * *orig gets the new value and the caller computes again (EMU_RACED).
  */
-static int emu_put_rm(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d,
-		      unsigned int bytes, u64 *orig, u64 val, bool locked)
+int emu_put_rm(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d,
+	       unsigned int bytes, u64 *orig, u64 val, bool locked)
 {
 	u64 old;
 	int r;
@@ -95,14 +97,6 @@ static int emu_put_rm(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d,
 		return EMU_RACED;
 	}
 	return KVMX_EMU_OK;
-}
-
-/* How often a LOCKed operation recomputes before giving up (RETRY). */
-#define EMU_LOCK_TRIES	16
-
-static unsigned int emu_group_op(const struct emu_insn *d)
-{
-	return (d->modrm >> 3) & 7;
 }
 
 /* ADD..CMP with the r/m operand as destination: 00-39 (even forms), 80-83. */
@@ -292,76 +286,11 @@ static int exec_unary(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d,
 	return KVMX_EMU_RETRY;
 }
 
-/* The stack pointer's width: 64 in 64-bit mode, else SS.B (SDM 3A 3.4.5). */
-static unsigned int emu_stack_size(const struct kvmx_emu_ctxt *ctxt)
-{
-	if (emu_is64(ctxt))
-		return 8;
-	return ctxt->seg[KVMX_EMU_SS].db ? 4 : 2;
-}
-
-/*
- * PUSH r/m (FF /6): 64-bit by default in 64-bit mode, 16 with 66 unless
- * REX.W is there too.
- */
-static int exec_push_rm(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d)
-{
-	unsigned int bytes = d->opsize, sp_size = emu_stack_size(ctxt);
-	u64 val, sp;
-	int r;
-
-	if (d->lock)
-		return emu_exception(ctxt, KVMX_EMU_VEC_UD, false, 0);
-	if (emu_is64(ctxt))
-		bytes = (d->opsize_prefix && !(d->rex & 8)) ? 2 : 8;
-	r = emu_get_rm(ctxt, d, bytes, EMU_READ, &val);
-	if (r != KVMX_EMU_OK)
-		return r;
-	sp = (ctxt->regs[KVMX_EMU_RSP] - bytes) & emu_mask(sp_size);
-	r = emu_mem_write(ctxt, KVMX_EMU_SS, sp, sp_size, &val, bytes);
-	if (r != KVMX_EMU_OK)
-		return r;
-	emu_reg_set_ad(ctxt, KVMX_EMU_RSP, sp_size, sp);
-	return KVMX_EMU_OK;
-}
-
-/*
- * POP r/m (8F /0).  With rSP as the base, the address is computed with
- * rSP already incremented (SDM Vol. 2 POP); POP into rSP itself leaves
- * the popped value there.
- */
-static int exec_pop_rm(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d)
-{
-	unsigned int bytes = d->opsize, sp_size = emu_stack_size(ctxt);
-	u64 val = 0, sp = ctxt->regs[KVMX_EMU_RSP] & emu_mask(sp_size);
-	int r;
-
-	if (emu_group_op(d))
-		return KVMX_EMU_UNHANDLED;	/* 8F /1-7: XOP in AMD's map */
-	r = emu_mem_read(ctxt, KVMX_EMU_SS, sp, sp_size, &val, bytes,
-			 EMU_READ);
-	if (r != KVMX_EMU_OK)
-		return r;
-	sp = (sp + bytes) & emu_mask(sp_size);
-	if (d->e.type == OP_MEM) {
-		if (d->e.rsp_base)
-			d->e.ea = (d->e.ea + bytes) & emu_mask(d->adsize);
-		r = emu_mem_write(ctxt, d->e.seg, d->e.ea, d->adsize, &val,
-				  bytes);
-		if (r != KVMX_EMU_OK)
-			return r;
-		emu_reg_set_ad(ctxt, KVMX_EMU_RSP, sp_size, sp);
-		return KVMX_EMU_OK;
-	}
-	emu_reg_set_ad(ctxt, KVMX_EMU_RSP, sp_size, sp);
-	emu_reg_set(ctxt, d, d->e.reg, bytes, val);
-	return KVMX_EMU_OK;
-}
-
 static int exec_grp3(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d)
 {
 	switch (emu_group_op(d)) {
 	case 0:
+	case 1:		/* undocumented, decoded by CPUs as /0 */
 		if (d->lock)
 			return emu_exception(ctxt, KVMX_EMU_VEC_UD, false, 0);
 		return exec_test(ctxt, d, d->imm);
@@ -369,9 +298,8 @@ static int exec_grp3(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d)
 		return exec_unary(ctxt, d, 2);
 	case 3:
 		return exec_unary(ctxt, d, 3);
-	default:
-		/* /1 is an undocumented TEST alias; MUL/IMUL/DIV/IDIV later. */
-		return KVMX_EMU_UNHANDLED;
+	default:		/* MUL, IMUL, DIV, IDIV */
+		return emu_exec_muldiv(ctxt, d);
 	}
 }
 
@@ -382,7 +310,7 @@ static int exec_grp45(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d)
 	if (op <= 1)
 		return exec_unary(ctxt, d, op);
 	if (op == 6 && d->b == 0xff)
-		return exec_push_rm(ctxt, d);
+		return emu_exec_stack(ctxt, d);
 	/* CALL/JMP (near and far) and the #UD encodings. */
 	return KVMX_EMU_UNHANDLED;
 }
@@ -440,6 +368,71 @@ static int exec_cmpxchg(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d)
 		if (!(fl & EMU_ZF))
 			emu_reg_set_ad(ctxt, KVMX_EMU_RAX, bytes, dst);
 		ctxt->rflags = fl;
+		return KVMX_EMU_OK;
+	}
+	return KVMX_EMU_RETRY;
+}
+
+/*
+ * CMPXCHG8B m64 / CMPXCHG16B m128 (0F C7 /1): compare rDX:rAX (EDX:EAX)
+ * with memory; equal: ZF set and rCX:rBX stored; else ZF clear and memory
+ * loaded into rDX:rAX.  Memory is written either way, unchanged when not
+ * equal, as with CMPXCHG.  16B is REX.W and needs a 16-byte aligned
+ * operand, else #GP(0) (SDM Vol. 2 CMPXCHG8B/CMPXCHG16B).
+ */
+int emu_exec_cmpxchg8b(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d)
+{
+	bool wide = emu_is64(ctxt) && (d->rex & 8), equal;
+	unsigned int half = wide ? 8 : 4, len = 2 * half, tries, seg = d->e.seg;
+	u64 cur[2] = { 0, 0 }, cmp[2], new[2], old[2], la;
+	u8 *c8 = (u8 *)cmp, *n8 = (u8 *)new;
+	int r;
+
+	if (emu_group_op(d) != 1)
+		return KVMX_EMU_UNHANDLED;	/* RDRAND, XSAVES, VMPTRLD... */
+	if (d->e.type != OP_MEM)
+		return emu_ud(ctxt);
+	if (wide) {
+		r = emu_linear(ctxt, seg, d->e.ea, d->adsize, len, EMU_RMW,
+			       &la);
+		if (r != KVMX_EMU_OK)
+			return r;
+		if (la & 15)
+			return emu_exception(ctxt, KVMX_EMU_VEC_GP, true, 0);
+	}
+	memcpy(c8, &ctxt->regs[KVMX_EMU_RAX], half);
+	memcpy(c8 + half, &ctxt->regs[KVMX_EMU_RDX], half);
+	memcpy(n8, &ctxt->regs[KVMX_EMU_RBX], half);
+	memcpy(n8 + half, &ctxt->regs[KVMX_EMU_RCX], half);
+	r = emu_mem_read(ctxt, seg, d->e.ea, d->adsize, cur, len, EMU_RMW);
+	if (r != KVMX_EMU_OK)
+		return r;
+	for (tries = 0; tries < EMU_LOCK_TRIES; tries++) {
+		equal = !memcmp(cur, cmp, len);
+		if (d->lock) {
+			memcpy(old, cur, len);
+			r = emu_mem_cmpxchg(ctxt, seg, d->e.ea, d->adsize, old,
+					    equal ? new : cur, len);
+			if (r == KVMX_EMU_OK && memcmp(old, cur, len)) {
+				memcpy(cur, old, len);
+				continue;
+			}
+		} else {
+			r = emu_mem_write(ctxt, seg, d->e.ea, d->adsize,
+					  equal ? new : cur, len);
+		}
+		if (r != KVMX_EMU_OK)
+			return r;
+		ctxt->rflags &= ~EMU_ZF;
+		if (equal) {
+			ctxt->rflags |= EMU_ZF;
+		} else if (wide) {
+			ctxt->regs[KVMX_EMU_RAX] = cur[0];
+			ctxt->regs[KVMX_EMU_RDX] = cur[1];
+		} else {
+			emu_reg_set_ad(ctxt, KVMX_EMU_RAX, 4, cur[0]);
+			emu_reg_set_ad(ctxt, KVMX_EMU_RDX, 4, cur[0] >> 32);
+		}
 		return KVMX_EMU_OK;
 	}
 	return KVMX_EMU_RETRY;
@@ -543,6 +536,26 @@ static int exec_bt_any(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d)
 	return exec_bt(ctxt, d, emu_group_op(d) - 4, d->imm);
 }
 
+/*
+ * CMOVcc Gv, Ev (0F 40-4F): the source is read whatever the condition
+ * (a memory operand can fault even when nothing moves), and a 32-bit
+ * destination has bits 63:32 cleared either way (SDM Vol. 2 CMOVcc).
+ */
+static int exec_cmov(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d)
+{
+	unsigned int bytes = d->opsize;
+	u64 val;
+	int r;
+
+	r = emu_get_rm(ctxt, d, bytes, EMU_READ, &val);
+	if (r != KVMX_EMU_OK)
+		return r;
+	if (!emu_cond(ctxt->rflags, d->b & 0xf))
+		val = emu_reg_get(ctxt, d, d->reg, bytes);
+	emu_reg_set(ctxt, d, d->reg, bytes, val);
+	return KVMX_EMU_OK;
+}
+
 int emu_execute(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d)
 {
 	u64 val = 0;
@@ -573,7 +586,10 @@ int emu_execute(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d)
 	case H_GRP5:
 		return exec_grp45(ctxt, d);
 	case H_POP_RM:
-		return exec_pop_rm(ctxt, d);
+	case H_PUSH_REG:
+	case H_POP_REG:
+	case H_PUSH_IMM:
+		return emu_exec_stack(ctxt, d);
 	case H_XCHG:
 		return exec_xchg(ctxt, d);
 	case H_CMPXCHG:
@@ -583,6 +599,8 @@ int emu_execute(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d)
 	case H_BT:
 	case H_BT_IMM:
 		return exec_bt_any(ctxt, d);
+	case H_CMOV:
+		return exec_cmov(ctxt, d);
 	case H_SETCC:
 		return emu_put_rm(ctxt, d, 1, &val,
 				  emu_cond(ctxt->rflags, d->b & 0xf), false);
@@ -596,6 +614,25 @@ int emu_execute(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d)
 	case H_LODS:
 	case H_SCAS:
 		return emu_string(ctxt, d);
+	case H_INS:
+	case H_OUTS:
+		return emu_string_io(ctxt, d);
+	case H_SHIFT:
+		return emu_exec_shift(ctxt, d);
+	case H_SHLD:
+		return emu_exec_shld(ctxt, d);
+	case H_IMUL2:
+	case H_IMUL3:
+		return emu_exec_imul(ctxt, d);
+	case H_CMPXCHG8B:
+		return emu_exec_cmpxchg8b(ctxt, d);
+	case H_MOVBE:
+	case H_BSF:
+	case H_POPCNT:
+	case H_TZCNT:
+		return emu_exec_bits(ctxt, d);
+	case H_VEC:
+		return emu_vec_execute(ctxt, d);
 	default:
 		return KVMX_EMU_UNHANDLED;
 	}

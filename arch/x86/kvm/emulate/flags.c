@@ -19,7 +19,7 @@ static u64 emu_parity(u64 res)
 	return (v & 1) ? 0 : EMU_PF;
 }
 
-static u64 emu_szp(u64 res, unsigned int bytes)
+u64 emu_szp(u64 res, unsigned int bytes)
 {
 	u64 f = emu_parity(res);
 

@@ -50,6 +50,7 @@
 #define D_STACK64	0x0100	/* operand size 64 by default in 64-bit mode */
 #define D_NO64		0x0200	/* #UD in 64-bit mode */
 #define D_GRP		0x0400	/* ModRM.reg selects the operation */
+#define D_OPREG		0x0800	/* register in opcode bits 2:0 (+ REX.B) */
 
 /* What executes an opcode (exec.c, string.c). */
 enum emu_handler {
@@ -73,12 +74,28 @@ enum emu_handler {
 	H_BT,			/* 0F A3/AB/B3/BB, reg bit offset */
 	H_BT_IMM,		/* 0F BA /4-7 */
 	H_SETCC,
+	H_CMOV,			/* 0F 40-4F */
 	H_MOVNTI,
 	H_MOVS,
 	H_CMPS,
 	H_STOS,
 	H_LODS,
 	H_SCAS,
+	H_SHIFT,		/* C0/C1, D0-D3: group 2 (exec_shift.c) */
+	H_SHLD,			/* 0F A4/A5/AC/AD */
+	H_IMUL2,		/* 0F AF (exec_muldiv.c) */
+	H_IMUL3,		/* 69, 6B */
+	H_PUSH_REG,		/* 50-57 (exec_stack.c) */
+	H_POP_REG,		/* 58-5F */
+	H_PUSH_IMM,		/* 68, 6A */
+	H_CMPXCHG8B,		/* 0F C7 /1 */
+	H_MOVBE,		/* 0F 38 F0/F1 (exec_bits.c) */
+	H_BSF,			/* 0F BC, 0F BD */
+	H_POPCNT,		/* F3 0F B8 */
+	H_TZCNT,		/* F3 0F BC, F3 0F BD */
+	H_INS,			/* 6C/6D (string_io.c) */
+	H_OUTS,			/* 6E/6F */
+	H_VEC,			/* SSE/AVX moves (decode_vex.c, vector.c) */
 };
 
 struct emu_opdesc {
@@ -93,6 +110,13 @@ enum emu_op_type {
 	OP_IMM,
 };
 
+/* The opcode maps (SDM Vol. 2 A.3): one byte, 0F xx, 0F 38 xx. */
+enum emu_map {
+	EMU_MAP_1,
+	EMU_MAP_0F,
+	EMU_MAP_0F38,
+};
+
 /* The ModRM r/m operand once decoded. */
 struct emu_rm {
 	u8 type;		/* OP_REG or OP_MEM */
@@ -101,6 +125,15 @@ struct emu_rm {
 	bool stack;		/* OP_MEM: SS by default (rSP/rBP base) */
 	bool rsp_base;		/* OP_MEM: rSP is the base (POP adjusts) */
 	u64 ea;			/* OP_MEM: effective address, adsize-masked */
+};
+
+/* An SSE or AVX move, as decode_vex.c found it. */
+struct emu_vec {
+	const struct emu_vec_form *form;
+	bool vex;		/* VEX-encoded */
+	bool l;			/* VEX.L: 256 bits */
+	bool w;			/* REX.W or VEX.W (64-bit mode only) */
+	u8 vvvv;		/* VEX.vvvv un-inverted: 0 names no register */
 };
 
 /* A decoded instruction. */
@@ -115,7 +148,8 @@ struct emu_insn {
 	bool adsize_prefix;
 	s8 seg_override;	/* -1: none */
 	u8 rex;			/* 0: none */
-	bool two_byte;		/* 0F map */
+	bool two_byte;		/* 0F map (also set for 0F 38) */
+	u8 map;			/* EMU_MAP_1, EMU_MAP_0F, EMU_MAP_0F38 */
 	u8 b;			/* opcode byte */
 	struct emu_opdesc desc;
 	u8 modrm;
@@ -125,6 +159,7 @@ struct emu_insn {
 	u64 imm;		/* sign- or zero-extended per descriptor */
 	u64 moffs;
 	bool no_advance;	/* REP cut short: rIP stays */
+	struct emu_vec v;	/* handler H_VEC */
 };
 
 static inline bool emu_is64(const struct kvmx_emu_ctxt *ctxt)
@@ -155,6 +190,11 @@ int emu_exception(struct kvmx_emu_ctxt *ctxt, u8 vector, bool has_ec,
 
 /* decode.c */
 int emu_decode(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d);
+int emu_byte(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d, u8 *out);
+
+/* decode_vex.c, vector.c: SSE and AVX moves */
+int emu_vec_decode(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d);
+int emu_vec_execute(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d);
 
 /* regs: exec.c */
 u64 emu_reg_get(const struct kvmx_emu_ctxt *ctxt, const struct emu_insn *d,
@@ -184,6 +224,14 @@ int emu_mem_write(struct kvmx_emu_ctxt *ctxt, unsigned int seg, u64 ea,
 int emu_mem_cmpxchg(struct kvmx_emu_ctxt *ctxt, unsigned int seg, u64 ea,
 		    unsigned int adsize, void *old, const void *new,
 		    unsigned int len);
+/* Already checked linear addresses (string I/O batches). */
+int emu_read_linear(struct kvmx_emu_ctxt *ctxt, u64 la, void *buf,
+		    unsigned int len);
+int emu_write_linear(struct kvmx_emu_ctxt *ctxt, u64 la, const void *buf,
+		     unsigned int len);
+/* Port input through ctxt->replay, as a memory read is. */
+int emu_pio_in(struct kvmx_emu_ctxt *ctxt, u16 port, void *buf,
+	       unsigned int size, unsigned int count);
 
 /* flags.c */
 enum emu_alu_op {
@@ -192,9 +240,39 @@ enum emu_alu_op {
 
 u64 emu_alu(unsigned int op, u64 a, u64 b, unsigned int bytes, u64 *rflags);
 bool emu_cond(u64 rflags, unsigned int cc);
+/* PF, ZF and SF of a bytes-wide result. */
+u64 emu_szp(u64 res, unsigned int bytes);
 
 /* exec.c, string.c */
 int emu_execute(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d);
 int emu_string(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d);
+
+/* exec.c: operand access for the handlers in the exec_*.c files. */
+#define EMU_LOCK_TRIES	16	/* a LOCKed operation recomputes this often */
+
+static inline unsigned int emu_group_op(const struct emu_insn *d)
+{
+	return (d->modrm >> 3) & 7;
+}
+
+static inline int emu_ud(struct kvmx_emu_ctxt *ctxt)
+{
+	return emu_exception(ctxt, KVMX_EMU_VEC_UD, false, 0);
+}
+
+int emu_get_rm(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d,
+	       unsigned int bytes, enum emu_access acc, u64 *val);
+int emu_put_rm(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d,
+	       unsigned int bytes, u64 *orig, u64 val, bool locked);
+
+/* exec_shift.c, exec_muldiv.c, exec_stack.c, exec_bits.c, string_io.c */
+int emu_exec_shift(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d);
+int emu_exec_shld(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d);
+int emu_exec_muldiv(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d);
+int emu_exec_imul(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d);
+int emu_exec_stack(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d);
+int emu_exec_bits(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d);
+int emu_exec_cmpxchg8b(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d);
+int emu_string_io(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d);
 
 #endif /* KVMX_EMULATE_INTERNAL_H */
