@@ -16,6 +16,7 @@
  */
 #include <linux/ratelimit.h>
 #include <linux/slab.h>
+#include <asm/cpufeature.h>
 #include <asm/trapnr.h>
 #include "emulation.h"
 
@@ -55,6 +56,9 @@ static void emul_load_ctxt(struct kvmx_vcpu *vcpu, struct kvmx_emu_ctxt *c)
 	c->cr4 = b->get_cr(vcpu, 4);
 	c->efer = b->get_efer(vcpu);
 	c->xcr0 = vcpu->xcr0;
+	/* the instruction ran on this CPU up to its fault */
+	c->no_tzcnt = !boot_cpu_has(X86_FEATURE_BMI1);
+	c->no_lzcnt = !boot_cpu_has(X86_FEATURE_ABM);
 	for (i = 0; i < KVMX_EMU_NR_SREGS; i++)
 		emul_load_seg(vcpu, &c->seg[i], (enum kvmx_seg)i);
 	c->mode = kvmx_emu_mode(c->cr0, c->efer, c->rflags,

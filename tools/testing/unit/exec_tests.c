@@ -365,6 +365,15 @@ static void test_misc(void)
 	r = RUN(&e, 0xf3, 0x0f, 0xbc, 0x07);		/* tzcnt ax, [bx] */
 	EQ("tzcnt zero", e.c.regs[KVMX_EMU_RAX], 16);
 	EQ("tzcnt zero CF", e.c.rflags & 1, 1);
+	/* a CPU without BMI1/LZCNT ignores the F3: BSF/BSR */
+	e.c.no_tzcnt = e.c.no_lzcnt = true;
+	e.c.regs[KVMX_EMU_RAX] = 0x1234;
+	r = RUN(&e, 0xf3, 0x0f, 0xbc, 0x07);		/* rep bsf ax, [bx] */
+	EQ("rep bsf zero keeps", e.c.regs[KVMX_EMU_RAX], 0x1234);
+	EQ("rep bsf zero ZF", e.c.rflags & 0x40, 0x40);
+	wr(0x70, 0x00f0, 2);
+	r = RUN(&e, 0xf3, 0x0f, 0xbd, 0x07);		/* rep bsr ax, [bx] */
+	EQ("rep bsr", e.c.regs[KVMX_EMU_RAX] & 0xffff, 7);
 	end();
 }
 

@@ -183,12 +183,21 @@ static const struct emu_opmap emu_maps[] = {
 	[EMU_MAP_0F38] = { .none = emu_map3_38 },
 };
 
-static struct emu_opdesc emu_lookup(struct emu_insn *d)
+static struct emu_opdesc emu_lookup(const struct kvmx_emu_ctxt *ctxt,
+				     struct emu_insn *d)
 {
 	const struct emu_opmap *m = &emu_maps[d->map];
 	const struct emu_opdesc *col = m->none;
 	static const struct emu_opdesc none;
 
+	/*
+	 * F3 0F BC/BD are TZCNT/LZCNT only on CPUs with BMI1/LZCNT; the
+	 * others ignore the F3 and run BSF/BSR (SDM Vol. 2, TZCNT, LZCNT).
+	 */
+	if (d->rep == 0xf3 && d->map == EMU_MAP_0F &&
+	    ((d->b == 0xbc && ctxt->no_tzcnt) ||
+	     (d->b == 0xbd && ctxt->no_lzcnt)))
+		return emu_map2[d->b];
 	if (d->rep) {
 		col = d->rep == 0xf3 ? m->f3 : m->f2;
 	} else if (d->opsize_prefix && m->p66 &&
@@ -525,7 +534,7 @@ int emu_decode(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d)
 		/* 66 0F C3 is not a 16-bit MOVNTI but reserved. */
 		if (d->map == EMU_MAP_0F && d->opsize_prefix && b == 0xc3)
 			return KVMX_EMU_UNHANDLED;
-		d->desc = emu_lookup(d);
+		d->desc = emu_lookup(ctxt, d);
 	} else if (d->desc.handler != H_VEC) {
 		ctxt->opcode = d->b;
 		d->desc = emu_map1[d->b];

@@ -171,6 +171,8 @@ struct kvmx_emu_ctxt {
 	u64 cr4;		/* LA57, OSFXSR, OSXSAVE matter */
 	u64 efer;
 	u64 xcr0;		/* AVX: XCR0.SSE and .YMM must be set */
+	/* the CPU lacks BMI1 / LZCNT: F3 0F BC / BD run as BSF / BSR */
+	bool no_tzcnt, no_lzcnt;
 	struct kvmx_emu_seg seg[KVMX_EMU_NR_SREGS];
 	const struct kvmx_emu_ops *ops;
 	void *opaque;		/* for the callbacks; the emulator ignores it */
