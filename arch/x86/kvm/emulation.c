@@ -24,6 +24,7 @@ static const struct kvmx_emu_ops kvmx_emul_ops = {
 	.fetch		= kvmx_emul_fetch,
 	.read		= kvmx_emul_read,
 	.write		= kvmx_emul_write,
+	.cmpxchg	= kvmx_emul_cmpxchg,
 	.pio_in		= kvmx_emul_pio_in,
 	.pio_out	= kvmx_emul_pio_out,
 	.get_vreg	= kvmx_emul_get_vreg,

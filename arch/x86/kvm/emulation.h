@@ -26,6 +26,8 @@ struct kvmx_mmio_part {
 
 /* a 64-byte access in 8-byte parts, one more where it crosses a page */
 #define KVMX_EMUL_PARTS	9
+/* the writes of one instruction: a REP INSB batch writes 64 elements */
+#define KVMX_EMUL_WRITES	72
 
 enum kvmx_emul_exit {
 	KVMX_EMUL_EXIT_NONE,
@@ -54,13 +56,16 @@ struct kvmx_emulation {
 
 	/*
 	 * What this instruction already got across its exits, for when it
-	 * runs again: the VMM's answers to its MMIO reads and the MMIO
-	 * writes handed over (or coalesced), by address; an access made of
-	 * several parts must not ask or send any of them twice.  And the
-	 * data of the last IN batch, used once.
+	 * runs again.  The VMM's answers to the parts of the MMIO read being
+	 * done: once that read completes, the emulator keeps its data
+	 * (replay) and the answers go, so a later read of the same address
+	 * (CMPS of one register with itself) is a read of its own.  The
+	 * MMIO writes handed over (or coalesced), by address, so that none
+	 * is sent twice when the instruction runs again.  And the data of
+	 * the last IN batch, used once.
 	 */
 	struct kvmx_mmio_part answers[KVMX_EMUL_PARTS];
-	struct kvmx_mmio_part written[KVMX_EMUL_PARTS];
+	struct kvmx_mmio_part written[KVMX_EMUL_WRITES];
 	unsigned int nr_answers, nr_written;
 	bool pio_answered;
 	u16 pio_answer_port;
@@ -92,6 +97,8 @@ int kvmx_emul_read(struct kvmx_emu_ctxt *ctxt, u64 la, void *buf,
 		   unsigned int len);
 int kvmx_emul_write(struct kvmx_emu_ctxt *ctxt, u64 la, const void *buf,
 		    unsigned int len);
+int kvmx_emul_cmpxchg(struct kvmx_emu_ctxt *ctxt, u64 la, void *old,
+		      const void *new, unsigned int len);
 void kvmx_emul_fill_mmio_exit(struct kvmx_vcpu *vcpu,
 			      struct kvmx_emulation *e);
 void kvmx_emul_mmio_answered(struct kvmx_vcpu *vcpu,

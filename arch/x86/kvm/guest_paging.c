@@ -127,19 +127,66 @@ static int kvmx_pte_read(void *opaque, u64 gpa, u64 *pte, unsigned int size)
 	return kvmx_read_guest(vcpu->vm, gpa, pte, size);
 }
 
-/* __try_cmpxchg_user(): 0 swapped, 1 memory held something else, -EFAULT */
-static int kvmx_cmpxchg_user64(u64 __user *p, u64 old, u64 new)
-{
-	if (!access_ok(p, sizeof(*p)))
-		return -EFAULT;
-	return __try_cmpxchg_user(p, &old, new, efault64);
-}
+/*
+ * __try_cmpxchg_user() on the user address of a guest RAM location: 0
+ * swapped, 1 memory held something else (*old gets it), -EFAULT (the
+ * macro places the fault label itself).
+ */
+#define KVMX_CMPXCHG_USER(type, hva, old, new)				\
+({									\
+	type __user *__p = (type __user *)(hva);			\
+	type __old = *(type *)(old);					\
+	int __r = -EFAULT;						\
+									\
+	if (access_ok(__p, sizeof(type))) {				\
+		__r = __try_cmpxchg_user(__p, &__old, *(const type *)(new), \
+					 efault_##type);		\
+		*(type *)(old) = __old;					\
+	}								\
+	__r;								\
+})
 
-static int kvmx_cmpxchg_user32(u32 __user *p, u32 old, u32 new)
+/*
+ * A locked compare-and-exchange of @len (1, 2, 4 or 8) bytes of guest RAM
+ * at @gpa, as the CPU's LOCKed instructions and its accessed/dirty
+ * updates do (SDM Vol. 3A 9.1.2.2): 0 swapped (a guest write, for dirty
+ * logging), 1 memory held another value (now in *old), -EFAULT not
+ * writable RAM or another size.
+ */
+int kvmx_cmpxchg_guest(struct kvmx_vcpu *vcpu, u64 gpa, void *old,
+		       const void *new, unsigned int len)
 {
-	if (!access_ok(p, sizeof(*p)))
+	struct kvmx_vm *vm = vcpu->vm;
+	struct kvmx_memslot *slot;
+	void __user *hva;
+	int r = -EFAULT, idx;
+
+	if (offset_in_page(gpa) + len > PAGE_SIZE)
 		return -EFAULT;
-	return __try_cmpxchg_user(p, &old, new, efault32);
+	idx = srcu_read_lock(&vm->srcu);
+	slot = kvmx_gfn_to_memslot(vm, gpa >> PAGE_SHIFT);
+	if (!slot || (slot->flags & KVM_MEM_READONLY))
+		goto out;
+	hva = kvmx_slot_hva(slot, gpa);
+	switch (len) {
+	case 1:
+		r = KVMX_CMPXCHG_USER(u8, hva, old, new);
+		break;
+	case 2:
+		r = KVMX_CMPXCHG_USER(u16, hva, old, new);
+		break;
+	case 4:
+		r = KVMX_CMPXCHG_USER(u32, hva, old, new);
+		break;
+	case 8:
+		r = KVMX_CMPXCHG_USER(u64, hva, old, new);
+		break;
+	}
+	if (!r && slot->dirty_bitmap)
+		kvmx_mark_page_dirty(vcpu, slot, gpa >> PAGE_SHIFT);
+out:
+	srcu_read_unlock(&vm->srcu, idx);
+	return r;
 }
 
 /*
@@ -152,26 +199,11 @@ static int kvmx_cmpxchg_user32(u32 __user *p, u32 old, u32 new)
 static int kvmx_pte_cmpxchg(void *opaque, u64 gpa, u64 old, u64 new,
 			    unsigned int size)
 {
-	struct kvmx_vcpu *vcpu = opaque;
-	struct kvmx_vm *vm = vcpu->vm;
-	struct kvmx_memslot *slot;
-	void __user *hva;
-	int r = -EFAULT, idx;
+	u32 old32 = old, new32 = new;
 
-	idx = srcu_read_lock(&vm->srcu);
-	slot = kvmx_gfn_to_memslot(vm, gpa >> PAGE_SHIFT);
-	if (!slot || (slot->flags & KVM_MEM_READONLY))
-		goto out;
-	hva = kvmx_slot_hva(slot, gpa);
 	if (size == 8)
-		r = kvmx_cmpxchg_user64(hva, old, new);
-	else
-		r = kvmx_cmpxchg_user32(hva, old, new);
-	if (!r && slot->dirty_bitmap)
-		kvmx_mark_page_dirty(vcpu, slot, gpa >> PAGE_SHIFT);
-out:
-	srcu_read_unlock(&vm->srcu, idx);
-	return r;
+		return kvmx_cmpxchg_guest(opaque, gpa, &old, &new, 8);
+	return kvmx_cmpxchg_guest(opaque, gpa, &old32, &new32, 4);
 }
 
 static const struct kvmx_paging_ops kvmx_paging_ops = {

@@ -11,11 +11,11 @@
 #include <linux/mm.h>
 #include "emulation.h"
 
-/* Remember a part in @list (the oldest goes first). */
-static void mmio_remember(struct kvmx_mmio_part *list, unsigned int *nr,
-			  u64 gpa, u8 len, const void *data)
+/* Remember a part in @list of @size (the oldest goes first). */
+static void mmio_remember(struct kvmx_mmio_part *list, unsigned int size,
+			  unsigned int *nr, u64 gpa, u8 len, const void *data)
 {
-	struct kvmx_mmio_part *p = &list[(*nr)++ % KVMX_EMUL_PARTS];
+	struct kvmx_mmio_part *p = &list[(*nr)++ % size];
 
 	p->gpa = gpa;
 	p->len = len;
@@ -23,15 +23,23 @@ static void mmio_remember(struct kvmx_mmio_part *list, unsigned int *nr,
 }
 
 static struct kvmx_mmio_part *mmio_find(struct kvmx_mmio_part *list,
-					unsigned int nr, u64 gpa, u8 len)
+					unsigned int size, unsigned int nr,
+					u64 gpa, u8 len)
 {
 	unsigned int i;
 
-	for (i = 0; i < min_t(unsigned int, nr, KVMX_EMUL_PARTS); i++)
+	for (i = 0; i < min(nr, size); i++)
 		if (list[i].gpa == gpa && list[i].len == len)
 			return &list[i];
 	return NULL;
 }
+
+#define mmio_remember_answer(e, gpa, len, data)				\
+	mmio_remember((e)->answers, KVMX_EMUL_PARTS, &(e)->nr_answers,	\
+		      gpa, len, data)
+#define mmio_remember_write(e, gpa, len, data)				\
+	mmio_remember((e)->written, KVMX_EMUL_WRITES, &(e)->nr_written,	\
+		      gpa, len, data)
 
 /* Linear to guest-physical for the emulator, or its #PF. */
 static int mmio_translate(struct kvmx_emu_ctxt *ctxt, u64 la, u32 access,
@@ -83,11 +91,14 @@ static int mmio_part(struct kvmx_emu_ctxt *ctxt, u64 gpa, void *buf,
 	struct kvmx_vcpu *vcpu = emul_vcpu(ctxt);
 	struct kvmx_emulation *e = emul_of(ctxt);
 
-	if (write && mmio_find(e->written, e->nr_written, gpa, len))
+	ctxt->device_access = true;
+	if (write && mmio_find(e->written, KVMX_EMUL_WRITES, e->nr_written,
+			       gpa, len))
 		return KVMX_EMU_OK;	/* sent at an earlier exit */
 	if (!write) {
-		struct kvmx_mmio_part *a = mmio_find(e->answers, e->nr_answers,
-						     gpa, len);
+		struct kvmx_mmio_part *a = mmio_find(e->answers,
+						     KVMX_EMUL_PARTS,
+						     e->nr_answers, gpa, len);
 
 		if (a) {
 			memcpy(buf, a->data, len);
@@ -100,12 +111,12 @@ static int mmio_part(struct kvmx_emu_ctxt *ctxt, u64 gpa, void *buf,
 	/* an in-kernel device (an ioeventfd) or a coalesced zone: no exit,
 	 * and remembered, so that a run again does not repeat it */
 	if (write) {
-		mmio_remember(e->written, &e->nr_written, gpa, len, buf);
+		mmio_remember_write(e, gpa, len, buf);
 		if (!kvmx_io_bus_write(vcpu, KVMX_MMIO_BUS, gpa, len, buf) ||
 		    kvmx_coalesced_write(vcpu->vm, gpa, len, buf, false))
 			return KVMX_EMU_OK;
 	} else if (!kvmx_io_bus_read(vcpu, KVMX_MMIO_BUS, gpa, len, buf)) {
-		mmio_remember(e->answers, &e->nr_answers, gpa, len, buf);
+		mmio_remember_answer(e, gpa, len, buf);
 		return KVMX_EMU_OK;
 	}
 	e->exit = KVMX_EMUL_EXIT_MMIO;
@@ -168,7 +179,12 @@ static int mmio_access(struct kvmx_emu_ctxt *ctxt, u64 la, void *buf,
 int kvmx_emul_read(struct kvmx_emu_ctxt *ctxt, u64 la, void *buf,
 		   unsigned int len)
 {
-	return mmio_access(ctxt, la, buf, len, false);
+	int r = mmio_access(ctxt, la, buf, len, false);
+
+	/* done: the emulator has the data now (emulation.h) */
+	if (r == KVMX_EMU_OK)
+		emul_of(ctxt)->nr_answers = 0;
+	return r;
 }
 
 int kvmx_emul_write(struct kvmx_emu_ctxt *ctxt, u64 la, const void *buf,
@@ -194,6 +210,31 @@ void kvmx_emul_fill_mmio_exit(struct kvmx_vcpu *vcpu,
 void kvmx_emul_mmio_answered(struct kvmx_vcpu *vcpu, struct kvmx_emulation *e)
 {
 	if (!e->is_write)
-		mmio_remember(e->answers, &e->nr_answers, e->gpa, e->len,
-			      vcpu->run->mmio.data);
+		mmio_remember_answer(e, e->gpa, e->len, vcpu->run->mmio.data);
+}
+
+/*
+ * LOCKed read-modify-writes and XCHG.  On RAM the CPU's atomicity holds
+ * against the other vCPUs: a compare-and-exchange on the guest page.  The
+ * emulator has just read *old, so where no atomic exchange is possible
+ * (MMIO, which has no atomicity to offer; an access that crosses a page;
+ * CMPXCHG16B's 16 bytes) the new value is simply written, one read and one
+ * write as in-tree.
+ */
+int kvmx_emul_cmpxchg(struct kvmx_emu_ctxt *ctxt, u64 la, void *old,
+		      const void *new, unsigned int len)
+{
+	struct kvmx_vcpu *vcpu = emul_vcpu(ctxt);
+	u64 gpa;
+	int r;
+
+	if (len <= 8 && offset_in_page(la) + len <= PAGE_SIZE) {
+		r = mmio_translate(ctxt, la, KVMX_PF_WRITE, &gpa);
+		if (r != KVMX_EMU_OK)
+			return r;
+		if (mmio_is_ram(vcpu->vm, gpa, true) &&
+		    kvmx_cmpxchg_guest(vcpu, gpa, old, new, len) >= 0)
+			return KVMX_EMU_OK;
+	}
+	return kvmx_emul_write(ctxt, la, new, len);
 }

@@ -68,7 +68,7 @@ static int kvmx_enter_guest(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit)
 		xcr0_loaded = kvmx_load_guest_xcr0(vcpu);
 		r = kvmx_backend->run(vcpu, exit);
 		if (xcr0_loaded)
-			kvmx_put_guest_xcr0();
+			kvmx_put_guest_xcr0(vcpu);
 		vcpu->last_cpu = smp_processor_id();
 		if (!r && exit->reason != KVMX_EXIT_INVALID_STATE &&
 		    exit->reason != KVMX_EXIT_FAIL_ENTRY) {

@@ -94,8 +94,18 @@ bool kvmx_load_guest_xcr0(struct kvmx_vcpu *vcpu)
 	return true;
 }
 
-void kvmx_put_guest_xcr0(void)
+void kvmx_put_guest_xcr0(struct kvmx_vcpu *vcpu)
 {
+	/*
+	 * XSETBV always exits (both backends intercept it), so XCR0 is
+	 * still the value loaded at entry.  Some emulated CPUs (QEMU TCG's
+	 * nested SVM) ignore that intercept: keep what the guest set, or
+	 * the next entry would undo it behind the guest's back.
+	 */
+	u64 guest = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+
+	if (unlikely(guest != vcpu->xcr0))
+		vcpu->xcr0 = guest;
 	xsetbv(XCR_XFEATURE_ENABLED_MASK, kvmx_host_xcr0);
 }
 

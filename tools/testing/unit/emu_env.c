@@ -78,8 +78,10 @@ static int fake_read(struct kvmx_emu_ctxt *c, u64 a, void *buf,
 
 	g->reads++;
 	g->last_read = a;
-	if (in_mmio(g, a, len))
+	if (in_mmio(g, a, len)) {
+		c->device_access = true;
 		return fake_mmio(g, a, buf, len, false);
+	}
 	if (in_range(g->base, g->size, a, len)) {
 		memcpy(buf, g->mem + (a - g->base), len);
 		return KVMX_EMU_OK;
@@ -94,8 +96,10 @@ static int fake_write(struct kvmx_emu_ctxt *c, u64 a, const void *buf,
 
 	g->writes++;
 	g->last_write = a;
-	if (in_mmio(g, a, len))
+	if (in_mmio(g, a, len)) {
+		c->device_access = true;
 		return fake_mmio(g, a, (void *)buf, len, true);
+	}
 	if (in_range(g->base, g->size, a, len)) {
 		memcpy(g->mem + (a - g->base), buf, len);
 		return KVMX_EMU_OK;

@@ -205,6 +205,25 @@ static void test_io_exits(void)
 	EQ("ins mmio data", e.g.pending_data[0], 0x5a);
 	EQ("ins mmio rdi", e.c.regs[KVMX_EMU_RDI], mmio + 9);
 	EQ("ins mmio replay cleared", e.c.replay_len, 0);
+	/* rep outsw from MMIO: each element's read, then its OUT */
+	env_init(&e, KVMX_EMU_MODE_LONG64);
+	e.g.mmio_base = mmio;
+	e.g.mmio_size = 0x1000;
+	e.g.pio_exits = true;
+	e.c.regs[KVMX_EMU_RDX] = 0x3f8;
+	e.c.regs[KVMX_EMU_RSI] = mmio;
+	e.c.regs[KVMX_EMU_RCX] = 3;
+	r = RUN(&e, 0xf3, 0x66, 0x6f);
+	EQ("outs mmio read exit", r, KVMX_EMU_USER);
+	EQ("outs mmio read len", e.g.pending_len, 2);
+	e.g.pending = false;
+	e.g.have_data = true;
+	memcpy(e.g.pending_data, (u8[]){ 0x34, 0x12 }, 2);
+	r = kvmx_emulate(&e.c);
+	EQ("outs mmio one element", e.g.pio_count, 1);
+	EQ("outs mmio data", e.g.pio_log[0] | e.g.pio_log[1] << 8, 0x1234);
+	EQ("outs mmio rcx", e.c.regs[KVMX_EMU_RCX], 2);
+	EQ("outs mmio rsi", e.c.regs[KVMX_EMU_RSI], mmio + 2);
 	EQ("contract", e.g.pio_bad, 0);
 	end();
 }

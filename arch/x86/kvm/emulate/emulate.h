@@ -197,6 +197,14 @@ struct kvmx_emu_ctxt {
 	u8 replay_len;
 	u8 replay_pos;		/* private to the emulator */
 
+	/*
+	 * Set by the read/write callbacks when an access went to a device
+	 * (MMIO) rather than memory: string I/O then does one element per
+	 * batch, so that the device and the port see their accesses
+	 * interleaved, as the CPU makes them.  The emulator clears it.
+	 */
+	bool device_access;
+
 	/* out */
 	struct kvmx_emu_exception exception;
 	u16 opcode;		/* 0x0fXX for two-byte opcodes, for reports */

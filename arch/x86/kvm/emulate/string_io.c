@@ -14,8 +14,8 @@
  *
  * A REP is done in batches: as many elements as fit in 64 bytes, lie in
  * one page on the memory side and do not wrap the address size, one
- * pio_in/pio_out call and one memory access each (emulate.h describes the
- * callbacks).  The registers move once per finished batch, so an exit to
+ * pio_in/pio_out call each (emulate.h describes the callbacks) and one
+ * memory access per element.  The registers move once per finished batch, so an exit to
  * userspace or a fault leaves the batches before it done, as the CPU
  * leaves the iterations before a fault.
  */
@@ -23,21 +23,6 @@
 
 #define EMU_IO_BATCH_BYTES	64
 #define EMU_IO_MAX_ELEMS	1024	/* per call, as EMU_REP_BATCH */
-
-/* Reverse the order of n elements of size bytes (DF = 1 batches). */
-static void emu_io_reverse(u8 *buf, unsigned int size, unsigned int n)
-{
-	unsigned int i, j, k;
-	u8 t;
-
-	for (i = 0, j = n - 1; i < j; i++, j--) {
-		for (k = 0; k < size; k++) {
-			t = buf[i * size + k];
-			buf[i * size + k] = buf[j * size + k];
-			buf[j * size + k] = t;
-		}
-	}
-}
 
 /*
  * How many of the count elements starting at seg:ea one batch takes, and
@@ -89,15 +74,22 @@ static int emu_io_batch(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d,
 	return KVMX_EMU_OK;
 }
 
+/* The linear address of element i of a batch starting at first. */
+static u64 emu_io_elem(u64 first, unsigned int i, unsigned int size,
+		       bool down)
+{
+	return down ? first - (u64)i * size : first + (u64)i * size;
+}
+
 /* One batch of at most count elements; *done gets the number done. */
 static int emu_io_once(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d,
 		       u64 count, unsigned int *done)
 {
 	bool ins = d->desc.handler == H_INS, down = ctxt->rflags & EMU_DF;
-	unsigned int size = d->opsize, ad = d->adsize, n, seg;
+	unsigned int size = d->opsize, ad = d->adsize, n, seg, i;
 	u16 port = ctxt->regs[KVMX_EMU_RDX];
 	u8 buf[EMU_IO_BATCH_BYTES];
-	u64 ea, low;
+	u64 ea, low, first;
 	int r;
 
 	if (ins) {
@@ -111,22 +103,34 @@ static int emu_io_once(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d,
 			 &n, &low);
 	if (r != KVMX_EMU_OK)
 		return r;
+	/*
+	 * The port side is one call for the batch; the memory side one
+	 * access per element, in the order of the iterations, so that a
+	 * device behind the memory operand sees the accesses the CPU makes.
+	 */
+	first = down ? low + (u64)(n - 1) * size : low;
 	if (ins) {
 		r = emu_pio_in(ctxt, port, buf, size, n);
-		if (r != KVMX_EMU_OK)
-			return r;
-		if (down)
-			emu_io_reverse(buf, size, n);
-		r = emu_write_linear(ctxt, low, buf, n * size);
+		for (i = 0; r == KVMX_EMU_OK && i < n; i++)
+			r = emu_write_linear(ctxt, emu_io_elem(first, i, size,
+							       down),
+					     buf + i * size, size);
 	} else {
 		if (!ctxt->ops->pio_out)
 			return KVMX_EMU_UNHANDLED;
-		r = emu_read_linear(ctxt, low, buf, n * size);
-		if (r != KVMX_EMU_OK)
-			return r;
-		if (down)
-			emu_io_reverse(buf, size, n);
-		r = ctxt->ops->pio_out(ctxt, port, buf, size, n);
+		ctxt->device_access = false;
+		for (i = 0, r = KVMX_EMU_OK; r == KVMX_EMU_OK && i < n; i++) {
+			r = emu_read_linear(ctxt, emu_io_elem(first, i, size,
+							      down),
+					    buf + i * size, size);
+			/* from a device: this element alone, then its OUT */
+			if (r == KVMX_EMU_OK && ctxt->device_access) {
+				n = i + 1;
+				break;
+			}
+		}
+		if (r == KVMX_EMU_OK)
+			r = ctxt->ops->pio_out(ctxt, port, buf, size, n);
 	}
 	if (r != KVMX_EMU_OK)
 		return r;

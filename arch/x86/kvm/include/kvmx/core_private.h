@@ -188,7 +188,7 @@ void kvmx_xsave_init(void);
 enum kvmx_resume kvmx_exit_xsetbv(struct kvmx_vcpu *vcpu,
 				  const struct kvmx_exit *exit, int *err);
 bool kvmx_load_guest_xcr0(struct kvmx_vcpu *vcpu);
-void kvmx_put_guest_xcr0(void);
+void kvmx_put_guest_xcr0(struct kvmx_vcpu *vcpu);
 void kvmx_get_xcrs(struct kvmx_vcpu *vcpu, struct kvm_xcrs *x);
 int kvmx_set_xcrs(struct kvmx_vcpu *vcpu, const struct kvm_xcrs *x);
 int kvmx_xsave2_size(void);
@@ -248,6 +248,8 @@ int kvmx_translate(struct kvmx_vcpu *vcpu, struct kvm_translation *tr);
 #define KVMX_PF_IMPLICIT	BIT(16)
 int kvmx_gva_to_gpa(struct kvmx_vcpu *vcpu, u64 la, u32 access, u64 *gpa,
 		    u32 *error);
+int kvmx_cmpxchg_guest(struct kvmx_vcpu *vcpu, u64 gpa, void *old,
+		       const void *new, unsigned int len);
 int kvmx_write_guest(struct kvmx_vcpu *vcpu, u64 gpa, const void *buf,
 		     size_t len);
 
