@@ -14,6 +14,7 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <kvmx/core_private.h>
+#include <kvmx/irq.h>
 
 static inline struct kvmx_vcpu *
 preempt_notifier_to_vcpu(struct preempt_notifier *pn)
@@ -233,6 +234,7 @@ static void kvmx_vcpu_free_memory(struct kvmx_vcpu *vcpu)
 	if (vcpu->guest_fpu.fpstate)
 		fpu_free_guest_fpstate(&vcpu->guest_fpu);
 	kvfree(vcpu->cpuid);
+	kvmx_vcpu_apic_destroy(vcpu);
 	kvmx_dirty_ring_free(vcpu);
 	free_page((unsigned long)vcpu->pio_data);
 	free_page((unsigned long)vcpu->run);
@@ -252,6 +254,8 @@ static struct kvmx_vcpu *kvmx_alloc_vcpu(struct kvmx_vm *vm, u32 id)
 	vcpu->cpu = -1;
 	vcpu->last_cpu = -1;
 	mutex_init(&vcpu->mutex);
+	rcuwait_init(&vcpu->wait);
+	vcpu->mp_state = KVM_MP_STATE_RUNNABLE;
 	preempt_notifier_init(&vcpu->preempt_notifier, &kvmx_preempt_ops);
 
 	vcpu->backend = kzalloc(kvmx_backend->vcpu_size ?: 1,
@@ -317,6 +321,16 @@ int kvmx_create_vcpu(struct kvmx_vm *vm, unsigned long id)
 	r = kvmx_dirty_ring_alloc(vcpu);
 	if (r)
 		goto out_unlock;
+	/*
+	 * Under vm->lock, where KVM_CREATE_IRQCHIP checks that no vCPU
+	 * exists: a vCPU has a LAPIC exactly when the VM has an irqchip.
+	 * With one, the APs wait for INIT/SIPI (in-tree).
+	 */
+	r = kvmx_vcpu_apic_create(vcpu);
+	if (r)
+		goto out_unlock;
+	if (vcpu->apic && id != vm->bsp_vcpu_id)
+		vcpu->mp_state = KVM_MP_STATE_UNINITIALIZED;
 
 	vcpu->index = atomic_read(&vm->nr_vcpus);
 	snprintf(name, sizeof(name), "kvm-vcpu:%lu", id);

@@ -13,6 +13,7 @@
 #include <linux/uaccess.h>
 #include <asm/msr.h>
 #include <kvmx/core_private.h>
+#include <kvmx/irq.h>
 
 /* KVM_SET_TSS_ADDR: the three pages must sit below 4 GiB. */
 #define KVMX_TSS_ADDR_MAX	((u64)(u32)(-3 * PAGE_SIZE))
@@ -29,8 +30,16 @@ static void kvmx_vm_free(struct kref *kref)
 
 	/* first: the notifier calls walk the memslots and the tables */
 	kvmx_mmu_notifier_unregister(vm);
+	/*
+	 * The PIT and irqfds feed the irqchip, whose timers deliver to the
+	 * vCPUs' LAPICs: stop them in that order before the vCPUs go.
+	 */
+	kvmx_pit_destroy(vm);
+	kvmx_irqfd_destroy(vm);
+	kvmx_irqchip_stop(vm);
 	for (i = 0; i < n; i++)
 		kvmx_vcpu_destroy(vm->vcpus[i]);
+	kvmx_irqchip_destroy(vm);
 	kvmx_backend->vm_destroy(vm);
 	kvmx_tdp_destroy(vm);
 	kvmx_free_memslots(vm);
@@ -157,6 +166,7 @@ static long kvmx_vm_ioctl(struct file *filp, unsigned int ioctl,
 	struct kvmx_vm *vm = filp->private_data;
 	void __user *argp = (void __user *)arg;
 	struct kvm_userspace_memory_region mem;
+	bool handled;
 	long r;
 
 	r = kvmx_vm_check_caller(vm);
@@ -199,7 +209,19 @@ static long kvmx_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return kvmx_unregister_coalesced_mmio(vm, argp);
 	case KVM_IOEVENTFD:
 		return kvmx_ioeventfd(vm, argp);
+	case KVM_IRQFD:
+		return kvmx_irqfd(vm, argp);
+	case KVM_CREATE_PIT2:
+	case KVM_GET_PIT:
+	case KVM_SET_PIT:
+	case KVM_GET_PIT2:
+	case KVM_SET_PIT2:
+	case KVM_REINJECT_CONTROL:
+		return kvmx_pit_ioctl(vm, ioctl, argp);
 	default:
+		r = kvmx_irqchip_ioctl(vm, ioctl, argp, &handled);
+		if (handled)
+			return r;
 		/* in-tree KVM answers unknown VM ioctls with -ENOTTY */
 		return -ENOTTY;
 	}

@@ -8,6 +8,7 @@
 #include <linux/minmax.h>
 #include <asm/cpufeature.h>
 #include <kvmx/core_private.h>
+#include <kvmx/irq.h>
 
 long kvmx_check_extension(struct kvmx_vm *vm, long cap)
 {
@@ -40,7 +41,21 @@ long kvmx_check_extension(struct kvmx_vm *vm, long cap)
 	case KVM_CAP_IOEVENTFD:
 	case KVM_CAP_IOEVENTFD_ANY_LENGTH:
 	case KVM_CAP_IOEVENTFD_NO_LENGTH:
+	/* the in-kernel irqchip (arch/x86/kvm/irq/) */
+	case KVM_CAP_IRQCHIP:
+	case KVM_CAP_IRQ_INJECT_STATUS:
+	case KVM_CAP_SIGNAL_MSI:
+	case KVM_CAP_SPLIT_IRQCHIP:
+	case KVM_CAP_SET_BOOT_CPU_ID:
+	case KVM_CAP_TSC_DEADLINE_TIMER:
+	case KVM_CAP_IOAPIC_POLARITY_IGNORED:
+	case KVM_CAP_USER_NMI:
 		return 1;
+	case KVM_CAP_IRQ_ROUTING:
+		return KVMX_MAX_IRQ_ROUTES;
+	case KVM_CAP_X2APIC_API:
+		return KVM_X2APIC_API_USE_32BIT_IDS |
+		       KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK;
 	case KVM_CAP_XSAVE:
 	case KVM_CAP_XCRS:	/* XCR0 exists only with XSAVE */
 		return boot_cpu_has(X86_FEATURE_XSAVE);

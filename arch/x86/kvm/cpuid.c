@@ -11,6 +11,7 @@
 #include <asm/processor.h>
 #include <asm/processor-flags.h>
 #include <kvmx/core_private.h>
+#include <kvmx/irq.h>
 
 const struct kvm_cpuid_entry2 *kvmx_find_cpuid(struct kvmx_vcpu *vcpu,
 					       u32 function, u32 index)
@@ -99,6 +100,8 @@ long kvmx_set_cpuid2(struct kvmx_vcpu *vcpu, void __user *argp)
 	kvfree(vcpu->cpuid);
 	vcpu->cpuid = entries;
 	vcpu->cpuid_nent = hdr.nent;
+	/* x2APIC, TSC-deadline and MAXPHYADDR come from CPUID */
+	kvmx_vcpu_apic_config_changed(vcpu);
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 #include <asm/processor-flags.h>
 #include <asm/trapnr.h>
 #include <kvmx/core_private.h>
+#include <kvmx/irq.h>
 
 /* Exceptions that push an error code (SDM Vol. 3A 6.15, table 6-1). */
 #define KVMX_EXC_WITH_ERROR	(BIT(X86_TRAP_DF) | BIT(X86_TRAP_TS) | \
@@ -93,6 +94,10 @@ void kvmx_events_before_entry(struct kvmx_vcpu *vcpu)
 	bool want_irq_window = READ_ONCE(vcpu->run->request_interrupt_window);
 	u32 block;
 
+	/* the in-kernel LAPIC's interrupt, NMIs, into the queues first */
+	kvmx_apic_before_entry(vcpu);
+	if (vcpu->apic && vcpu->apic->window_wanted)
+		want_irq_window = true;
 	inj->type = KVMX_EVENT_NONE;
 	vcpu->nmi_window = false;
 
@@ -235,6 +240,8 @@ int kvmx_ioctl_interrupt(struct kvmx_vcpu *vcpu, void __user *argp)
 		return -EFAULT;
 	if (irq.irq >= 256)
 		return -EINVAL;
+	if (vcpu->apic)
+		return kvmx_apic_user_extint(vcpu, irq.irq);
 	vcpu->ev.interrupt.type = KVMX_EVENT_EXTINT;
 	vcpu->ev.interrupt.vector = irq.irq;
 	vcpu->ev.interrupt.insn_len = 0;
@@ -332,6 +339,8 @@ int kvmx_set_vcpu_events(struct kvmx_vcpu *vcpu,
 		vcpu->ev.interrupt.has_error = false;
 	}
 
+	if (e->flags & KVM_VCPUEVENT_VALID_SIPI_VECTOR)
+		kvmx_apic_set_sipi_vector(vcpu, e->sipi_vector);
 	block = kvmx_backend->get_interruptibility(vcpu);
 	if (e->flags & KVM_VCPUEVENT_VALID_SHADOW) {
 		block &= ~(KVMX_BLOCK_STI | KVMX_BLOCK_MOV_SS);

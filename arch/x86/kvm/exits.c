@@ -8,6 +8,7 @@
 #include <linux/mm.h>
 #include <linux/string.h>
 #include <kvmx/core_private.h>
+#include <kvmx/irq.h>
 
 typedef enum kvmx_resume (*kvmx_exit_handler_t)(struct kvmx_vcpu *vcpu,
 						const struct kvmx_exit *exit,
@@ -152,8 +153,13 @@ static enum kvmx_resume kvmx_exit_hlt(struct kvmx_vcpu *vcpu,
 {
 	if (!exit->insn_len)
 		return kvmx_unexpected_exit(vcpu, exit, err);
-	/* no in-kernel LAPIC yet: a halted vCPU is the VMM's business */
 	kvmx_skip_insn(vcpu, exit->insn_len);
+	/* with the in-kernel LAPIC the vCPU waits in the kernel (halt) */
+	if (vcpu->apic) {
+		kvmx_apic_halt(vcpu);
+		return KVMX_RESUME_GUEST;
+	}
+	/* without one a halted vCPU is the VMM's business */
 	vcpu->run->exit_reason = KVM_EXIT_HLT;
 	return KVMX_EXIT_TO_USER;
 }

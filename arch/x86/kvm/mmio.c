@@ -9,6 +9,7 @@
  * bytes, so a vector access goes out in parts, one per exit.
  */
 #include <linux/mm.h>
+#include <kvmx/irq.h>
 #include "emulation.h"
 
 /* Remember a part in @list of @size (the oldest goes first). */
@@ -110,6 +111,13 @@ static int mmio_part(struct kvmx_emu_ctxt *ctxt, u64 gpa, void *buf,
 		return KVMX_EMU_USER;
 	/* an in-kernel device (an ioeventfd) or a coalesced zone: no exit,
 	 * and remembered, so that a run again does not repeat it */
+	if (!kvmx_apic_mmio(vcpu, gpa, write, len, buf)) {
+		if (write)
+			mmio_remember_write(e, gpa, len, buf);
+		else
+			mmio_remember_answer(e, gpa, len, buf);
+		return KVMX_EMU_OK;
+	}
 	if (write) {
 		mmio_remember_write(e, gpa, len, buf);
 		if (!kvmx_io_bus_write(vcpu, KVMX_MMIO_BUS, gpa, len, buf) ||

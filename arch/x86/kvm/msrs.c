@@ -16,6 +16,7 @@
 #include <asm/nospec-branch.h>
 #include <asm/processor-flags.h>
 #include <kvmx/core_private.h>
+#include <kvmx/irq.h>
 
 static bool ignore_msrs;
 module_param(ignore_msrs, bool, 0644);
@@ -356,6 +357,9 @@ int kvmx_get_msr(struct kvmx_vcpu *vcpu, u32 index, u64 *data, bool host)
 	case MSR_IA32_APICBASE:
 		*data = vcpu->apic_base;
 		return 0;
+	case MSR_IA32_TSC_DEADLINE:
+	case KVMX_MSR_X2APIC_FIRST ... KVMX_MSR_X2APIC_LAST:
+		return kvmx_apic_get_msr(vcpu, index, data);
 	case MSR_IA32_MISC_ENABLE:
 		*data = m->misc_enable;
 		return 0;
@@ -416,7 +420,12 @@ int kvmx_set_msr(struct kvmx_vcpu *vcpu, u32 index, u64 data, bool host)
 		}
 		m->tsc_adjust = data;
 		return 0;
+	case MSR_IA32_TSC_DEADLINE:
+	case KVMX_MSR_X2APIC_FIRST ... KVMX_MSR_X2APIC_LAST:
+		return kvmx_apic_set_msr(vcpu, index, data);
 	case MSR_IA32_APICBASE:
+		if (vcpu->apic)
+			return kvmx_apic_set_base(vcpu, data, host);
 		if (data & (0x2ffULL | X2APIC_ENABLE |
 			    (~0ULL << boot_cpu_data.x86_phys_bits)))
 			return KVMX_MSR_GP;

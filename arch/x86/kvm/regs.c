@@ -10,7 +10,9 @@
 #include <asm/msr-index.h>
 #include <asm/apicdef.h>
 #include <asm/fpu/types.h>
+#include <linux/slab.h>
 #include <kvmx/core_private.h>
+#include <kvmx/irq.h>
 
 /* RFLAGS bits that exist (SDM Vol. 1 3.4.3); bit 1 always reads as 1. */
 #define KVMX_RFLAGS_VALID	(X86_EFLAGS_CF | X86_EFLAGS_FIXED | \
@@ -89,6 +91,27 @@ void kvmx_vcpu_reset(struct kvmx_vcpu *vcpu)
 	kvmx_backend->vcpu_reset(vcpu);
 	kvmx_events_reset(vcpu);
 	kvmx_msrs_reset(vcpu);
+}
+
+/*
+ * INIT (SDM Vol. 3A 9.1, table 9-1): like RESET, except that the MSRs
+ * (TSC, MTRRs, PAT, MCE), XCR0 and the x87/SSE state are kept, and the
+ * LAPIC keeps its mode and ID (kvmx_lapic_reset()).
+ */
+void kvmx_vcpu_init_reset(struct kvmx_vcpu *vcpu)
+{
+	struct kvmx_vcpu_msrs *saved;
+	u64 xcr0 = vcpu->xcr0;
+
+	saved = kmemdup(&vcpu->msrs, sizeof(*saved), GFP_KERNEL_ACCOUNT);
+	kvmx_vcpu_reset(vcpu);
+	if (saved) {
+		vcpu->msrs = *saved;
+		kvmx_set_tsc_offset(vcpu, saved->tsc_offset);
+		kfree(saved);
+	}
+	vcpu->xcr0 = xcr0;
+	kvmx_vcpu_apic_reset(vcpu, true);
 }
 
 void kvmx_get_regs(struct kvmx_vcpu *vcpu, struct kvm_regs *regs)
@@ -231,8 +254,10 @@ static bool kvmx_sregs_valid(struct kvmx_vcpu *vcpu, const struct kvm_sregs *s)
 		return false;
 	}
 
-	if (s->apic_base & (KVMX_APIC_BASE_RESERVED | X2APIC_ENABLE |
-			    kvmx_reserved_gpa_bits()))
+	/* with the in-kernel LAPIC its own state machine checks it */
+	if (!vcpu->apic &&
+	    (s->apic_base & (KVMX_APIC_BASE_RESERVED | X2APIC_ENABLE |
+			     kvmx_reserved_gpa_bits())))
 		return false;
 	return true;
 }
@@ -245,10 +270,17 @@ int kvmx_set_sregs(struct kvmx_vcpu *vcpu, const struct kvm_sregs *sregs)
 	if (!kvmx_sregs_valid(vcpu, sregs))
 		return -EINVAL;
 
-	vcpu->apic_base = sregs->apic_base;
 	/* like in-tree KVM, a CR8 with reserved bits is ignored, not refused */
-	if (!(sregs->cr8 & KVMX_CR8_RESERVED))
-		vcpu->cr8 = sregs->cr8;
+	if (vcpu->apic) {
+		if (kvmx_apic_set_sregs(vcpu, sregs->cr8 & KVMX_CR8_RESERVED ?
+					vcpu->cr8 : sregs->cr8,
+					sregs->apic_base))
+			return -EINVAL;
+	} else {
+		vcpu->apic_base = sregs->apic_base;
+		if (!(sregs->cr8 & KVMX_CR8_RESERVED))
+			vcpu->cr8 = sregs->cr8;
+	}
 
 	b->set_dtable(vcpu, &sregs->idt, KVMX_DT_IDT);
 	b->set_dtable(vcpu, &sregs->gdt, KVMX_DT_GDT);

@@ -12,13 +12,15 @@
 #include <asm/fpu/api.h>
 #include <asm/processor-flags.h>
 #include <kvmx/core_private.h>
+#include <kvmx/irq.h>
 
 /*
  * Requests that must be handled before guest code runs: a TLB flush asked
  * by kvmx_flush_remote_tlbs() after the entry-time check would otherwise
  * be missed until the next exit.
  */
-#define KVMX_ENTRY_REQUESTS	(BIT(KVMX_REQ_TLB_FLUSH) | BIT(KVMX_REQ_TDP_ROOT))
+#define KVMX_ENTRY_REQUESTS	(BIT(KVMX_REQ_TLB_FLUSH) | BIT(KVMX_REQ_TDP_ROOT) | \
+				 BIT(KVMX_REQ_EVENT))
 
 /*
  * One guest entry.  Returns 1 if the guest really ran (then *exit says why
@@ -101,6 +103,16 @@ static bool kvmx_stop_after_exit(struct kvmx_vcpu *vcpu)
 	}
 	if (kvmx_debug_step_exit(vcpu))
 		return true;
+	if (vcpu->apic) {
+		int vector = kvmx_apic_take_ioapic_eoi(vcpu);
+
+		if (vector >= 0) {
+			/* split irqchip: the VMM's IOAPIC sees the EOI */
+			run->exit_reason = KVM_EXIT_IOAPIC_EOI;
+			run->eoi.vector = vector;
+			return true;
+		}
+	}
 	if (READ_ONCE(run->request_interrupt_window) &&
 	    kvmx_ready_for_interrupt(vcpu)) {
 		run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
@@ -137,6 +149,10 @@ int kvmx_vcpu_run(struct kvmx_vcpu *vcpu)
 		r = -EINTR;
 		goto out;
 	}
+	if (vcpu->apic && vcpu->mp_state == KVM_MP_STATE_UNINITIALIZED) {
+		r = kvmx_apic_run_uninitialized(vcpu);
+		goto out;
+	}
 	if (kvmx_irq_window_open_at_entry(vcpu)) {
 		run->exit_reason = KVM_EXIT_IRQ_WINDOW_OPEN;
 		goto out;
@@ -166,11 +182,17 @@ int kvmx_vcpu_run(struct kvmx_vcpu *vcpu)
 			r = 0;
 			break;
 		}
+		/* halted or waiting for SIPI: block until it may run */
+		r = kvmx_apic_vcpu_runnable(vcpu);
+		if (r)
+			break;
 		cond_resched();
 
 		r = kvmx_enter_guest(vcpu, &exit);
 		if (r < 0)
 			break;
+		if (r > 0 && vcpu->apic)
+			kvmx_apic_cr8_after_exit(vcpu);
 		if (r == 0 && exit.reason == KVMX_EXIT_NONE)
 			continue;	/* skipped: signal, resched, dead VM */
 		if (kvmx_handle_exit(vcpu, &exit, &r) == KVMX_EXIT_TO_USER)

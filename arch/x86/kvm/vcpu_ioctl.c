@@ -11,6 +11,7 @@
 #include <linux/uaccess.h>
 #include <asm/tsc.h>
 #include <kvmx/core_private.h>
+#include <kvmx/irq.h>
 
 union kvmx_vcpu_ioctl_buf {
 	struct kvm_vcpu_events events;
@@ -21,12 +22,6 @@ union kvmx_vcpu_ioctl_buf {
 	struct kvm_sregs2 sregs2;
 	struct kvm_translation tr;
 };
-
-/* Without an in-kernel LAPIC a vCPU is always runnable (in-tree). */
-static long kvmx_set_mp_state(const struct kvm_mp_state *mp)
-{
-	return mp->mp_state == KVM_MP_STATE_RUNNABLE ? 0 : -EINVAL;
-}
 
 /*
  * KVM_GET_TSC_KHZ: the guest's TSC runs at the host's rate (kvmx does
@@ -57,6 +52,10 @@ static long kvmx_vcpu_ioctl_direct(struct kvmx_vcpu *vcpu, unsigned int ioctl,
 		return kvmx_ioctl_interrupt(vcpu, argp);
 	case KVM_NMI:
 		return kvmx_ioctl_nmi(vcpu);
+	case KVM_GET_LAPIC:
+		return kvmx_apic_get_lapic(vcpu, argp);
+	case KVM_SET_LAPIC:
+		return kvmx_apic_set_lapic(vcpu, argp);
 	case KVM_SET_GUEST_DEBUG:
 		return kvmx_set_guest_debug(vcpu, argp);
 	case KVM_GET_XSAVE:
@@ -93,7 +92,7 @@ static long kvmx_vcpu_ioctl_get(struct kvmx_vcpu *vcpu, unsigned int ioctl,
 		size = sizeof(u->dregs);
 		break;
 	case KVM_GET_MP_STATE:
-		u->mp.mp_state = KVM_MP_STATE_RUNNABLE;
+		kvmx_get_mp_state(vcpu, &u->mp);
 		size = sizeof(u->mp);
 		break;
 	case KVM_GET_FPU:
@@ -142,7 +141,7 @@ static long kvmx_vcpu_ioctl_set(struct kvmx_vcpu *vcpu, unsigned int ioctl,
 	case KVM_SET_DEBUGREGS:
 		return kvmx_set_debugregs(vcpu, &u->dregs);
 	case KVM_SET_MP_STATE:
-		return kvmx_set_mp_state(&u->mp);
+		return kvmx_set_mp_state(vcpu, &u->mp);
 	case KVM_SET_FPU:
 		return kvmx_set_fpu(vcpu, &u->fpu);
 	case KVM_SET_XCRS:
@@ -200,6 +199,10 @@ long kvmx_vm_enable_cap(struct kvmx_vm *vm, void __user *argp)
 	case KVM_CAP_DIRTY_LOG_RING:
 	case KVM_CAP_DIRTY_LOG_RING_ACQ_REL:
 		return kvmx_enable_dirty_ring(vm, cap.args[0]);
+	case KVM_CAP_SPLIT_IRQCHIP:
+		return kvmx_irqchip_enable_split(vm, cap.args[0]);
+	case KVM_CAP_X2APIC_API:
+		return kvmx_enable_x2apic_api(vm, cap.args[0]);
 	case KVM_CAP_EXIT_ON_EMULATION_FAILURE:
 		if (cap.args[0] & ~1ULL)
 			return -EINVAL;

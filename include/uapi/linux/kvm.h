@@ -718,6 +718,10 @@ struct kvm_clock_data {
 	__u32 pad[4];
 };
 
+/* KVM_ENABLE_CAP(KVM_CAP_X2APIC_API) flags */
+#define KVM_X2APIC_API_USE_32BIT_IDS            (1ULL << 0)
+#define KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK  (1ULL << 1)
+
 /* KVM_SIGNAL_MSI */
 #define KVM_MSI_VALID_DEVID (1U << 0)
 struct kvm_msi {

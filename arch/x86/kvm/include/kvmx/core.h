@@ -18,6 +18,7 @@
 #include <linux/signal_types.h>
 #include <linux/kref.h>
 #include <linux/preempt.h>
+#include <linux/rcuwait.h>
 #include <linux/types.h>
 #include <asm/fpu/api.h>
 #include <kvmx/backend.h>
@@ -32,6 +33,7 @@
 enum kvmx_request {
 	KVMX_REQ_TLB_FLUSH,	/* TDP mappings changed: flush this VM's TLB */
 	KVMX_REQ_TDP_ROOT,	/* (re)load the TDP root into the backend */
+	KVMX_REQ_EVENT,		/* the in-kernel LAPIC has something new */
 };
 
 /*
@@ -151,6 +153,9 @@ struct kvmx_vcpu_stat {
 	u64 irq_window_exits;
 	u64 nmi_window_exits;
 	u64 halt_exits;
+	u64 halt_attempted_poll;	/* halts that polled first */
+	u64 halt_successful_poll;	/* ... and were woken while polling */
+	u64 halt_wakeup;		/* halts that slept */
 	u64 irq_exits;			/* exits for a host interrupt */
 	u64 pf_taken;			/* TDP faults resolved in the kernel */
 	u64 insn_emulation;
@@ -159,6 +164,10 @@ struct kvmx_vcpu_stat {
 };
 
 struct kvmx_coalesced_zones;
+struct kvmx_irqchip;
+struct kvmx_pit_dev;
+struct kvmx_irqfds;
+struct kvmx_vcpu_apic;
 struct kvmx_emulation;
 struct kvmx_dirty_ring;
 
@@ -229,6 +238,17 @@ struct kvmx_vm {
 
 	u64 tss_addr;			/* (l) KVM_SET_TSS_ADDR */
 	u64 identity_map_addr;		/* (l) KVM_SET_IDENTITY_MAP_ADDR */
+
+	/*
+	 * In-kernel interrupt controllers (kvmx/irq.h): set once under
+	 * lock, before any vCPU exists, and never cleared until the VM is
+	 * freed; the PIT and irqfd state belong to their own files.
+	 */
+	struct kvmx_irqchip *irqchip;	/* (l to set) NULL: none */
+	struct kvmx_pit_dev *pit;	/* (l to set) KVM_CREATE_PIT2 */
+	struct kvmx_irqfds *irqfds;	/* (l to set) KVM_IRQFD */
+	u32 bsp_vcpu_id;		/* (l) KVM_SET_BOOT_CPU_ID */
+	u32 x2apic_api;			/* (l) KVM_CAP_X2APIC_API flags */
 	bool vcpu_created;		/* (l) vCPU exists: no more map addr */
 
 	struct kvmx_vm_stat stat;
@@ -250,7 +270,16 @@ struct kvmx_vcpu {
 	u64 regs[KVMX_NR_REGS];
 	u64 rflags;			/* (m) synced like regs */
 	u64 cr8;			/* (m) TPR as CR8, kept for sregs */
-	u64 apic_base;			/* (m) until the in-kernel LAPIC */
+	u64 apic_base;			/* (m) without an in-kernel LAPIC */
+	/* the in-kernel LAPIC (kvmx/irq.h), NULL without an irqchip */
+	struct kvmx_vcpu_apic *apic;	/* (o) */
+	/*
+	 * (m) KVM_MP_STATE_*: with an in-kernel LAPIC, APs wait for SIPI
+	 * and HLT blocks in the kernel (halt.c)
+	 */
+	u32 mp_state;
+	struct rcuwait wait;		/* the halted vCPU thread */
+	u32 halt_poll_ns;		/* (m) adaptive halt-polling window */
 
 	/*
 	 * (m) an IN or OUT handed to the VMM.  As in-tree, RIP stays on the
