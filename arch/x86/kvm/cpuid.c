@@ -305,9 +305,15 @@ static int kvmx_build_supported(struct kvmx_cpuid_builder *b)
 	if (!e)
 		return -E2BIG;
 	e->ebx &= KVMX_CPUID_1_EBX;
+	/*
+	 * The LAPIC and its x2APIC mode are emulated (arch/x86/kvm/irq/),
+	 * whatever the host has, as in-tree reports them; TSC-deadline is
+	 * not listed (in-tree neither: KVM_CAP_TSC_DEADLINE_TIMER says it).
+	 */
 	e->ecx = (e->ecx & KVMX_CPUID_1_ECX & kvmx_host_caps(CPUID_1_ECX)) |
-		 KVMX_CPUID_1_ECX_HYPERVISOR;
-	e->edx &= KVMX_CPUID_1_EDX & kvmx_host_caps(CPUID_1_EDX);
+		 KVMX_CPUID_1_ECX_HYPERVISOR | BIT(21) /* x2APIC */;
+	e->edx = (e->edx & KVMX_CPUID_1_EDX & kvmx_host_caps(CPUID_1_EDX)) |
+		 BIT(9) /* APIC */;
 
 	if (max_basic >= 7) {
 		e = kvmx_add_leaf(b, 7, 0, true);

@@ -103,8 +103,13 @@ void kvmx_apic_before_entry(struct kvmx_vcpu *vcpu)
 	unsigned long flags;
 	int vec;
 
-	if (!a || (!kvmx_check_request(vcpu, KVMX_REQ_EVENT) &&
-		   !a->window_wanted))
+	if (!a) {
+		/* nothing without a LAPIC looks at it: never block entry */
+		if (test_bit(KVMX_REQ_EVENT, &vcpu->requests))
+			kvmx_check_request(vcpu, KVMX_REQ_EVENT);
+		return;
+	}
+	if (!kvmx_check_request(vcpu, KVMX_REQ_EVENT) && !a->window_wanted)
 		return;
 	a->window_wanted = false;
 	flags = kvmx_irqchip_lock(a->chip);
@@ -358,7 +363,8 @@ int kvmx_set_mp_state(struct kvmx_vcpu *vcpu, const struct kvm_mp_state *mp)
 	} else {
 		vcpu->mp_state = mp->mp_state;
 	}
-	kvmx_make_request(vcpu, KVMX_REQ_EVENT);
+	if (a)
+		kvmx_make_request(vcpu, KVMX_REQ_EVENT);
 	return 0;
 }
 

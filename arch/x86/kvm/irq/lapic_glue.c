@@ -61,7 +61,9 @@ static void apic_cancel(void *opaque)
 /*
  * Fan a message out to the APICs it names (irq_msg.h): lowest priority
  * (and a redirection hint) goes to one of them, picked by vector hashing
- * as in-tree.  Returns < 0 if none matched, else how many accepted it.
+ * as in-tree.  Returns how many accepted it; when none matched, -1 for a
+ * shorthand or broadcast and 0 otherwise, as in-tree reports it (its
+ * APIC-map lookup answers "nobody" with 0, the slow path with -1).
  */
 static int apic_route(struct kvmx_irqchip *chip, struct kvmx_lapic *source,
 		      u8 shorthand, u32 dest, bool logical, u8 mode,
@@ -72,6 +74,10 @@ static int apic_route(struct kvmx_irqchip *chip, struct kvmx_lapic *source,
 	unsigned int matched = 0, pick;
 	int accepted = 0;
 
+	bool slow = shorthand != KVMX_APIC_SH_NONE ||
+		    dest == (source && kvmx_lapic_x2apic_mode(source) ?
+			     0xffffffffU : 0xffU) || dest == 0xffffffffU;
+
 	if (one) {
 		for (i = 0; i < n; i++) {
 			struct kvmx_vcpu_apic *t = vm->vcpus[i]->apic;
@@ -81,7 +87,7 @@ static int apic_route(struct kvmx_irqchip *chip, struct kvmx_lapic *source,
 							      logical);
 		}
 		if (!matched)
-			return -1;
+			return slow ? -1 : 0;
 		pick = kvmx_lapic_lowest_prio_pick(vector, matched);
 	}
 	matched = 0;
@@ -99,7 +105,7 @@ static int apic_route(struct kvmx_irqchip *chip, struct kvmx_lapic *source,
 		if (one)
 			break;
 	}
-	return matched ? accepted : -1;
+	return matched || !slow ? accepted : -1;
 }
 
 int kvmx_apic_deliver_locked(struct kvmx_irqchip *chip,
@@ -185,7 +191,8 @@ static void apic_base_changed(void *opaque, u64 base, bool mmio_enabled)
 {
 	struct kvmx_vcpu_apic *a = apic_of(opaque);
 
-	a->mmio_base = mmio_enabled ? base : ~0ULL;
+	/* kept while disabled too: KVM_X86_QUIRK_LAPIC_MMIO_HOLE */
+	a->mmio_base = base & PAGE_MASK;
 }
 
 static enum hrtimer_restart apic_timer_fn(struct hrtimer *t)
@@ -238,6 +245,7 @@ static void apic_fill_config(struct kvmx_vcpu *vcpu,
 	cfg->broadcast_quirk_disabled =
 		vm->x2apic_api & KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK;
 	cfg->lint0_reenabled = true;	/* in-tree's default quirk */
+	cfg->bus_cycle_ns = 1;		/* in-tree: a 1 GHz APIC bus */
 	cfg->min_period_ns = (u64)lapic_min_period_us * NSEC_PER_USEC;
 }
 
@@ -335,7 +343,10 @@ void kvmx_vcpu_apics_config_changed(struct kvmx_vm *vm)
 
 /*
  * The xAPIC page on the MMIO path: 0 if the APIC took the access,
- * -EOPNOTSUPP if the page is not decoded there (then it is ordinary MMIO).
+ * -EOPNOTSUPP if @gpa is not in its page (then it is ordinary MMIO).
+ * While the APIC is disabled or in x2APIC mode the page is a hole, as
+ * in-tree with its default KVM_X86_QUIRK_LAPIC_MMIO_HOLE (which kvmx does
+ * not let a VMM disable): reads give all ones, writes are dropped.
  */
 int kvmx_apic_mmio(struct kvmx_vcpu *vcpu, u64 gpa, bool write,
 		   unsigned int len, void *val)
@@ -352,6 +363,11 @@ int kvmx_apic_mmio(struct kvmx_vcpu *vcpu, u64 gpa, bool write,
 	else
 		r = kvmx_lapic_mmio_read(&a->model, gpa, val, len);
 	apic_unlock(a, flags);
+	if (r == -EOPNOTSUPP) {
+		if (!write)
+			memset(val, 0xff, len);
+		r = 0;
+	}
 	if (write)
 		kvmx_make_request(vcpu, KVMX_REQ_EVENT);
 	return r;

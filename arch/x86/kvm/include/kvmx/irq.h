@@ -141,7 +141,7 @@ struct kvmx_vcpu_apic {
 	/* (m) an interrupt waits for the guest to open its window */
 	bool window_wanted;
 	struct hrtimer timer;		/* the model's timer */
-	u64 mmio_base;			/* (lock) decoded page, or ~0 */
+	u64 mmio_base;			/* (lock) the page of APIC_BASE */
 	bool x2apic_format;		/* (o) KVM_X2APIC_API_USE_32BIT_IDS */
 	/* (lock) split irqchip: the vectors a userspace IOAPIC routes
 	 * level-triggered to this vCPU, whose EOIs exit to it */
