@@ -29,6 +29,7 @@
 #define OCW3_ESMM	0x40
 /* The poll word: I (an interrupt is pending) and W2-W0 (its level). */
 #define POLL_INT	0x80
+#define POLL_NONE	0x07	/* in-tree's answer when nothing is pending */
 
 #define CASCADE_IRQ	2
 #define NO_IRQ		(-1)
@@ -366,8 +367,9 @@ static void chip_write_data(struct kvmx_pic *pic, unsigned int chip, u8 val)
 
 /*
  * Poll mode ("The Poll Command"): the read after OCW3 with P set acts as
- * an interrupt acknowledge and returns I (bit 7) and the level; 0 when
- * nothing is pending.  Polling the master whose winner is IR2 reports 2:
+ * an interrupt acknowledge and returns I (bit 7) and the level.  With
+ * nothing pending I is 0 and the datasheet leaves W2-W0 open; in-tree
+ * KVM reads 0x07 there, and so do we.  Polling the master whose winner is IR2 reports 2:
  * software then polls the slave.
  */
 static u8 chip_poll(struct kvmx_pic *pic, unsigned int chip)
@@ -377,7 +379,7 @@ static u8 chip_poll(struct kvmx_pic *pic, unsigned int chip)
 
 	pic->chip[chip].s.poll = 0;
 	if (irq == NO_IRQ)
-		return 0;
+		return POLL_NONE;
 	chip_ack(pic, chip, irq);
 	if (chip == 1) {
 		/*

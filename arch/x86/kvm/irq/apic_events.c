@@ -263,7 +263,12 @@ int kvmx_apic_vcpu_runnable(struct kvmx_vcpu *vcpu)
 {
 	struct kvmx_vcpu_apic *a = vcpu->apic;
 
-	if (!a)
+	/*
+	 * The common case costs no lock: a running vCPU's INIT or SIPI is
+	 * taken by kvmx_apic_before_entry(), which then skips the entry.
+	 */
+	if (!a || (vcpu->mp_state == KVM_MP_STATE_RUNNABLE &&
+		   !a->init_pending && !a->sipi_pending))
 		return 0;
 	for (;;) {
 		/* cleared first: a kick after this point wakes apic_block() */
