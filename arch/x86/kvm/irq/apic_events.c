@@ -92,6 +92,21 @@ static void apic_take_events_locked(struct kvmx_vcpu_apic *a)
 }
 
 /*
+ * Under the lock: the priority class of the highest IRR vector when only
+ * the TPR holds it back (it beats the ISR's class but not CR8), else 0.
+ */
+static u8 apic_tpr_class(struct kvmx_vcpu_apic *a, u64 cr8)
+{
+	int irr = kvmx_lapic_highest_irr(&a->model);
+	int isr = kvmx_lapic_highest_isr(&a->model);
+
+	if (irr < 0 || (isr >= 0 && (irr >> 4) <= (isr >> 4)) ||
+	    (irr >> 4) > cr8 || kvmx_lapic_has_interrupt(&a->model) >= 0)
+		return 0;
+	return irr >> 4;
+}
+
+/*
  * Before an entry: move what the LAPIC or the PIC has for the vCPU into
  * the core's queues.  An interrupt is acknowledged (IRR to ISR, or the
  * 8259's INTA) only when it can be delivered at this entry; otherwise the
@@ -112,6 +127,7 @@ void kvmx_apic_before_entry(struct kvmx_vcpu *vcpu)
 	if (!kvmx_check_request(vcpu, KVMX_REQ_EVENT) && !a->window_wanted)
 		return;
 	a->window_wanted = false;
+	vcpu->tpr_window = 0;
 	flags = kvmx_irqchip_lock(a->chip);
 	apic_take_events_locked(a);
 	if (a->init_pending || a->sipi_pending ||
@@ -144,6 +160,8 @@ void kvmx_apic_before_entry(struct kvmx_vcpu *vcpu)
 	}
 	vcpu->cr8 = kvmx_lapic_get_cr8(&a->model);
 	a->entry_cr8 = vcpu->cr8;
+	if (vcpu->ev.interrupt.type == KVMX_EVENT_NONE && !a->window_wanted)
+		vcpu->tpr_window = apic_tpr_class(a, vcpu->cr8);
 	kvmx_irqchip_unlock(a->chip, flags);
 }
 

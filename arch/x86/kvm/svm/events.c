@@ -183,6 +183,15 @@ static void svm_set_windows(struct kvmx_vcpu *vcpu)
 	} else if (vcpu->irq_window) {
 		vintr |= SVM_VINTR_IRQ | SVM_VINTR_PRIO | SVM_VINTR_IGN_TPR;
 		c->intercept_misc1 |= SVM_INTERCEPT1_VINTR;
+	} else if (vcpu->tpr_window) {
+		/*
+		 * A virtual interrupt of the waiting class, subject to V_TPR:
+		 * taken (so intercepted) once the guest's CR8 drops below it
+		 * with IF=1 (APM 15.21.4).
+		 */
+		vintr |= SVM_VINTR_IRQ |
+			 ((u64)vcpu->tpr_window << SVM_VINTR_PRIO_SHIFT);
+		c->intercept_misc1 |= SVM_INTERCEPT1_VINTR;
 	}
 	c->vintr = vintr;
 

@@ -319,6 +319,13 @@ struct kvmx_vcpu {
 	struct kvmx_event inject;
 	bool irq_window;
 	bool nmi_window;
+	/*
+	 * 1-15: an interrupt of this priority class waits behind the TPR
+	 * only; a backend whose guest changes CR8 without exiting (SVM's
+	 * V_TPR) makes the guest exit (KVMX_EXIT_IRQ_WINDOW) once CR8
+	 * drops below it.  0: nothing waits.
+	 */
+	u8 tpr_window;
 
 	/*
 	 * (m) the core's event queues (events.c), in the shape
