@@ -183,15 +183,6 @@ static void svm_set_windows(struct kvmx_vcpu *vcpu)
 	} else if (vcpu->irq_window) {
 		vintr |= SVM_VINTR_IRQ | SVM_VINTR_PRIO | SVM_VINTR_IGN_TPR;
 		c->intercept_misc1 |= SVM_INTERCEPT1_VINTR;
-	} else if (vcpu->tpr_window) {
-		/*
-		 * A virtual interrupt of the waiting class, subject to V_TPR:
-		 * taken (so intercepted) once the guest's CR8 drops below it
-		 * with IF=1 (APM 15.21.4).
-		 */
-		vintr |= SVM_VINTR_IRQ |
-			 ((u64)vcpu->tpr_window << SVM_VINTR_PRIO_SHIFT);
-		c->intercept_misc1 |= SVM_INTERCEPT1_VINTR;
 	}
 	c->vintr = vintr;
 
@@ -258,6 +249,16 @@ void svm_events_before_run(struct kvmx_vcpu *vcpu)
 		c->intercept_cr &= ~SVM_INTERCEPT_CR4_WRITE;
 	else
 		c->intercept_cr |= SVM_INTERCEPT_CR4_WRITE;
+	/*
+	 * An interrupt waits behind the TPR alone: a MOV to CR8 (which only
+	 * changes V_TPR) is stepped so that the core sees the new TPR right
+	 * after it.  Not a V_IRQ of that priority: QEMU's emulated SVM
+	 * aborts when a CR8 write meets a pending V_IRQ.
+	 */
+	if (vcpu->tpr_window && !svm_stepping(svm, SVM_STEP_CR8))
+		c->intercept_cr |= SVM_INTERCEPT_CR8_WRITE;
+	else
+		c->intercept_cr &= ~SVM_INTERCEPT_CR8_WRITE;
 
 	if (svm->guest_debug & KVM_GUESTDBG_USE_SW_BP)
 		exceptions |= BIT(X86_TRAP_BP);

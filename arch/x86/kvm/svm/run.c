@@ -288,6 +288,10 @@ static void svm_translate_exit(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit)
 		svm_step_request(svm, SVM_STEP_CR4);
 		exit->reason = KVMX_EXIT_NONE;
 		break;
+	case SVM_EXIT_WRITE_CR8:
+		svm_step_request(svm, SVM_STEP_CR8);
+		exit->reason = KVMX_EXIT_NONE;
+		break;
 	case SVM_EXIT_READ_DR0 ... SVM_EXIT_READ_DR7:
 	case SVM_EXIT_WRITE_DR0 ... SVM_EXIT_WRITE_DR7:
 		svm_dr_access_exit(svm);

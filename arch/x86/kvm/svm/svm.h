@@ -55,6 +55,7 @@ enum svm_step_kind {
 	SVM_STEP_IRET,		/* an IRET that ends NMI blocking */
 	SVM_STEP_SHADOW,	/* past an interrupt shadow, for an NMI window */
 	SVM_STEP_CR4,		/* a MOV to CR4, checked against guest CPUID */
+	SVM_STEP_CR8,		/* a MOV to CR8 while the TPR holds an IRQ */
 	SVM_STEP_DR,		/* a MOV DR while the debugger owns DR0-7 */
 };
 

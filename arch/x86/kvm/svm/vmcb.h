@@ -168,6 +168,7 @@ static_assert(sizeof(struct vmcb) == 4096);
 
 /* Intercept of CR4 writes (control area 0x000, bit 16 + 4). */
 #define SVM_INTERCEPT_CR4_WRITE	BIT(16 + 4)
+#define SVM_INTERCEPT_CR8_WRITE	BIT(16 + 8)
 
 /* Intercept vector 3 (control area 0x00c), APM Table B-1. */
 #define SVM_INTERCEPT1_INTR		BIT(0)
@@ -233,6 +234,7 @@ static_assert(sizeof(struct vmcb) == 4096);
 
 /* EXITCODE values (APM Vol. 2 Appendix C). */
 #define SVM_EXIT_WRITE_CR4	0x014
+#define SVM_EXIT_WRITE_CR8	0x018
 #define SVM_EXIT_READ_DR0	0x020
 #define SVM_EXIT_READ_DR7	0x027
 #define SVM_EXIT_WRITE_DR0	0x030

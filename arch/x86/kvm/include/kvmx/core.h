@@ -322,8 +322,8 @@ struct kvmx_vcpu {
 	/*
 	 * 1-15: an interrupt of this priority class waits behind the TPR
 	 * only; a backend whose guest changes CR8 without exiting (SVM's
-	 * V_TPR) makes the guest exit (KVMX_EXIT_IRQ_WINDOW) once CR8
-	 * drops below it.  0: nothing waits.
+	 * V_TPR) exits after the guest's next CR8 write, so the core sees
+	 * the new TPR at once.  0: nothing waits.
 	 */
 	u8 tpr_window;
 
