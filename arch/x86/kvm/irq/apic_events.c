@@ -135,9 +135,9 @@ void kvmx_apic_before_entry(struct kvmx_vcpu *vcpu)
 		/* the run loop handles them before the next entry */
 		kvmx_make_request(vcpu, KVMX_REQ_EVENT);
 	} else if (vcpu->ev.interrupt.type == KVMX_EVENT_NONE) {
-		vec = kvmx_lapic_has_interrupt(&a->model);
-		if (vec < 0 && apic_extint_pending(a))
-			vec = 256;	/* the 8259's, vector from INTA */
+		/* the 8259's ExtINT goes first, as in-tree */
+		vec = apic_extint_pending(a) ? 256 :
+		      kvmx_lapic_has_interrupt(&a->model);
 		if (vec >= 0 && !apic_window_open(vcpu)) {
 			a->window_wanted = true;
 		} else if (vec >= 0) {
@@ -152,6 +152,10 @@ void kvmx_apic_before_entry(struct kvmx_vcpu *vcpu)
 			vcpu->ev.interrupt.vector = vec;
 			vcpu->ev.interrupt.insn_len = 0;
 			vcpu->ev.interrupt.has_error = false;
+			/* another one waiting: look again after this one */
+			a->window_wanted =
+				kvmx_lapic_has_interrupt(&a->model) >= 0 ||
+				apic_extint_pending(a);
 		}
 	} else if (kvmx_lapic_has_interrupt(&a->model) >= 0 ||
 		   apic_extint_pending(a)) {
