@@ -211,6 +211,7 @@ static long kvmx_vm_ioctl(struct file *filp, unsigned int ioctl,
 		return kvmx_ioeventfd(vm, argp);
 	case KVM_IRQFD:
 		return kvmx_irqfd(vm, argp);
+	case KVM_CREATE_PIT:
 	case KVM_CREATE_PIT2:
 	case KVM_GET_PIT:
 	case KVM_SET_PIT:

@@ -50,6 +50,13 @@ long kvmx_check_extension(struct kvmx_vm *vm, long cap)
 	case KVM_CAP_TSC_DEADLINE_TIMER:
 	case KVM_CAP_IOAPIC_POLARITY_IGNORED:
 	case KVM_CAP_USER_NMI:
+	/* the in-kernel PIT and irqfds */
+	case KVM_CAP_PIT:
+	case KVM_CAP_PIT2:
+	case KVM_CAP_PIT_STATE2:
+	case KVM_CAP_REINJECT_CONTROL:
+	case KVM_CAP_IRQFD:
+	case KVM_CAP_IRQFD_RESAMPLE:
 		return 1;
 	case KVM_CAP_IRQ_ROUTING:
 		return KVMX_MAX_IRQ_ROUTES;

@@ -221,6 +221,12 @@ struct kvm_pit_state2 {
 	__u32 reserved[9];
 };
 
+/* KVM_REINJECT_CONTROL */
+struct kvm_reinject_control {
+	__u8 pit_reinject;
+	__u8 reserved[31];
+};
+
 /* Debug exit details (KVM_EXIT_DEBUG). */
 struct kvm_debug_exit_arch {
 	__u32 exception;

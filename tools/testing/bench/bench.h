@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The benchmarks (make bench): kvmx-bench, the exit costs, with its guest
- * code (guest.c), per-row host drivers (rows.c) and main.c; and what it
+ * code (guest.c), per-row host drivers (rows.c; the interrupt and eventfd
+ * rows in irq_rows.c and irq_guest.c, irq_bench.h) and main.c; and what it
  * shares with kvmx-mmu-bench (mmu.h): the module swapping (modswap.c) and
  * the driver (driver.c).  See Documentation/benchmarks.rst.
  */
@@ -65,10 +66,31 @@ struct bench_row {
 	const char *name;	/* one word, for the BENCH lines and table.awk */
 	/* Fills @res (err on failure); runs in a child process of its own. */
 	void (*run)(const struct bench_cfg *cfg, struct bench_result *res);
+	/*
+	 * 0 or 1: the configured round trips per run; N: 1/N of them (and of
+	 * the warm-up), for rows whose round trip costs tens of thousands of
+	 * cycles, so that they do not dominate the boot's time.
+	 */
+	unsigned int iters_div;
 };
 
 extern const struct bench_row bench_rows[];
 extern const unsigned int bench_nr_rows;
+
+/* rows.c, for the rows of other files (irq_rows.c) */
+struct kvm_vcpu;
+/* Ends the row: @res->err gets the reason. */
+void row_fail(struct bench_result *res, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Runs @vcpu, collecting the guest's per-run timings (its SYNC ucalls). */
+void guest_timed_runs(const struct bench_cfg *cfg, struct kvm_vcpu *vcpu,
+		      struct bench_result *res);
+/* KVM_RUNs of @n rounds, each checked; false (and @res->err) if one fails. */
+typedef bool (*rounds_fn)(struct bench_result *res, struct kvm_vcpu *vcpu,
+			  uint64_t n);
+/* Host-timed rows: warm up, then time cfg->runs batches of cfg->iters. */
+void host_timed(const struct bench_cfg *cfg, struct bench_result *res,
+		struct kvm_vcpu *vcpu, rounds_fn rounds);
 
 /* modswap.c: unload / load a module set of the rig's initramfs. */
 int modset_unload(const char *vendor_module, char *err, size_t len);

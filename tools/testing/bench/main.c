@@ -7,6 +7,11 @@
  *   kvmx-bench [--both | --label NAME] [-n ITERS] [-r RUNS] [-w WARMUP]
  *              [-t SECS] [ROW...]
  *
+ * The rig runs programs without arguments: KVMX_BENCH_ITERS, KVMX_BENCH_RUNS
+ * and KVMX_BENCH_ROWS (comma-separated row names), which run-bench.sh sets
+ * through the host's kernel command line, give the defaults of -n, -r and
+ * the rows.
+ *
  * With no --both/--label: --both when the rig staged the other module set
  * (run.sh --stage-alt: /kvmx/alt/load.list), else one pass labelled after
  * KVMX_MODULES ("kvmx" for ours, "distro" for ref).  --both measures the
@@ -36,20 +41,35 @@
 
 static struct bench_cfg cfg;
 
+struct row_job {
+	const struct bench_row *row;
+	struct bench_cfg cfg;	/* cfg, with the row's share of iters */
+};
+
 static void row_child(void *arg, void *out)
 {
-	const struct bench_row *row = arg;
+	struct row_job *job = arg;
 
-	row->run(&cfg, out);
+	job->row->run(&job->cfg, out);
+}
+
+/* @row's configuration: a slow row runs 1/iters_div of the round trips. */
+static void row_cfg(const struct bench_row *row, struct bench_cfg *rc)
+{
+	unsigned int div = row->iters_div ? row->iters_div : 1;
+
+	*rc = cfg;
+	rc->iters = cfg.iters / div ? cfg.iters / div : 1;
+	rc->warmup = cfg.warmup / div ? cfg.warmup / div : 1;
 }
 
 /* Runs one row in a child (driver.c), which passes its result back. */
-static void run_row(const struct bench_row *row, struct bench_result *res)
+static void run_row(struct row_job *job, struct bench_result *res)
 {
 	char err[BENCH_ERR_LEN];
 
 	memset(res, 0, sizeof(*res));
-	if (!bench_in_child(row_child, (void *)row, res, sizeof(*res),
+	if (!bench_in_child(row_child, job, res, sizeof(*res),
 			    cfg.row_timeout, err, sizeof(err)))
 		return;
 	memset(res, 0, sizeof(*res));
@@ -66,19 +86,23 @@ static int bench_pass(const char *label, void *ctx)
 {
 	struct pass_args *a = ctx;
 	struct bench_result res;
-	uint64_t cyc, ns, lo, hi;
+	uint64_t cyc, ns, lo, hi, iters;
+	struct row_job job;
 	unsigned int i, j;
 	char nsbuf[24];
 	int failed = 0;
 
-	printf("# %s: %lu runs of %lu round trips per row, after %lu to warm up\n",
+	printf("# %s: %lu runs of %lu round trips per row (the slowest rows: fewer, see their ITERS), after %lu to warm up\n",
 	       label, cfg.runs, cfg.iters, cfg.warmup);
 	for (i = 0; i < bench_nr_rows; i++) {
 		const struct bench_row *row = &bench_rows[i];
 
 		if (!bench_row_selected(row->name, a->only, a->nr_only))
 			continue;
-		run_row(row, &res);
+		job.row = row;
+		row_cfg(row, &job.cfg);
+		iters = job.cfg.iters;
+		run_row(&job, &res);
 		if (!res.err[0] && res.n != cfg.runs)
 			snprintf(res.err, sizeof(res.err), "%u runs of %lu",
 				 res.n, cfg.runs);
@@ -89,8 +113,8 @@ static int bench_pass(const char *label, void *ctx)
 		}
 		/* Cycles per round trip, rounded to the nearest. */
 		for (lo = ~0ULL, hi = 0, j = 0; j < res.n; j++) {
-			res.cycles[j] = (res.cycles[j] + cfg.iters / 2) / cfg.iters;
-			res.ns[j] = (res.ns[j] + cfg.iters / 2) / cfg.iters;
+			res.cycles[j] = (res.cycles[j] + iters / 2) / iters;
+			res.ns[j] = (res.ns[j] + iters / 2) / iters;
 			lo = res.cycles[j] < lo ? res.cycles[j] : lo;
 			hi = res.cycles[j] > hi ? res.cycles[j] : hi;
 		}
@@ -101,7 +125,7 @@ static int bench_pass(const char *label, void *ctx)
 		else
 			snprintf(nsbuf, sizeof(nsbuf), "-");
 		printf("@@BENCH %s %s ok %lu %lu %lu %s %lu %lu\n", label,
-		       row->name, cyc, lo, hi, nsbuf, cfg.runs, cfg.iters);
+		       row->name, cyc, lo, hi, nsbuf, cfg.runs, iters);
 		fflush(stdout);
 	}
 	return failed;
@@ -117,6 +141,35 @@ static void pass_not_loaded(const char *label, const char *why, void *ctx)
 		if (bench_row_selected(bench_rows[i].name, a->only, a->nr_only))
 			printf("@@BENCH %s %s n/a modules not loaded: %s\n", label,
 			       bench_rows[i].name, why);
+}
+
+static unsigned long env_ul(const char *name, unsigned long def)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? strtoul(v, NULL, 0) : def;
+}
+
+/*
+ * KVMX_BENCH_ROWS=a,b,c as a row list: commas, because a kernel command
+ * line parameter's value has no spaces.
+ */
+static int env_rows(char ***rows)
+{
+	const char *v = getenv("KVMX_BENCH_ROWS");
+	char *copy, *tok, *save;
+	int n = 0;
+
+	if (!v || !*v)
+		return 0;
+	copy = strdup(v);
+	*rows = calloc(strlen(v) / 2 + 2, sizeof(**rows));
+	if (!copy || !*rows)
+		return 0;
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save))
+		(*rows)[n++] = tok;
+	return n;
 }
 
 static void usage(const char *prog)
@@ -151,8 +204,9 @@ int main(int argc, char **argv)
 	int c, failed;
 
 	/* Bochs runs a few million instructions a second: fewer rounds. */
-	cfg.iters = host && !strcmp(host, "vmx") ? 2000 : 10000;
-	cfg.runs = 5;
+	cfg.iters = env_ul("KVMX_BENCH_ITERS",
+			   host && !strcmp(host, "vmx") ? 2000 : 10000);
+	cfg.runs = env_ul("KVMX_BENCH_RUNS", 5);
 	cfg.row_timeout = 300;
 	while ((c = getopt_long(argc, argv, "bl:n:r:w:t:h", opts, NULL)) != -1) {
 		switch (c) {
@@ -173,6 +227,8 @@ int main(int argc, char **argv)
 	}
 	args.only = argv + optind;
 	args.nr_only = argc - optind;
+	if (!args.nr_only)
+		args.nr_only = env_rows(&args.only);
 	if (!cfg.warmup)
 		cfg.warmup = cfg.iters / 10 ? cfg.iters / 10 : 1;
 	if (!label && !both)

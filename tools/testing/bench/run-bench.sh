@@ -8,8 +8,8 @@
 # --stage-alt): the program measures the distro's KVM, swaps in kvmx,
 # measures it, swaps back.  Two suites, one boot each:
 #
-#   exit  kvmx-bench, the exit costs: 1 CPU, so that nothing runs beside
-#         the vCPU thread
+#   exit  kvmx-bench, the exit and interrupt costs: 1 CPU, so that
+#         nothing runs beside the vCPU threads and the VMM's
 #   mmu   kvmx-mmu-bench, demand paging from 1..N vCPUs and dirty logging
 #         of a large slot: N CPUs (--mmu-cpus, default 2 on SVM)
 #
@@ -18,13 +18,18 @@
 #
 #   run-bench.sh [--host svm|vmx]... [--suite exit|mmu]... [--kdir DIR]
 #                [--modules DIR] [--out DIR] [--mmu-size MIB]
-#                [--mmu-runs N] [--mmu-cpus N] [--mmu-mem MB] [-v]
+#                [--mmu-runs N] [--mmu-cpus N] [--mmu-mem MB]
+#                [--exit-iters N] [--exit-runs N] [--exit-rows A,B,..]
+#                [--distro-only] [-v]
 #
 # --host and --suite may be repeated (default: svm, both suites);
 # --modules takes kvmx's modules from DIR instead of building the tree's;
 # --mmu-size/-runs/-cpus/-mem: the MMU slot in MiB (default 1024 on SVM),
-# runs per row, emulated CPUs and memory of its boot; -v shows the host's
-# console.  Exit status: 0 if every boot produced a table with complete
+# runs per row, emulated CPUs and memory of its boot; --exit-iters/-runs/
+# -rows: the exit suite's round trips per run, runs per row and rows (by
+# name, comma-separated; default all); --distro-only measures the distro's
+# KVM alone (kvmx is neither built nor staged: its column stays empty);
+# -v shows the host's console.  Exit status: 0 if every boot produced a table with complete
 # distro columns (kvmx's rows may be n/a), 1 otherwise, 2 on usage errors.
 # See Documentation/benchmarks.rst.
 
@@ -37,12 +42,14 @@ BIN=$TOP/build/bench
 
 usage() {
 	echo "usage: $0 [--host svm|vmx]... [--suite exit|mmu]... [--kdir DIR] [--modules DIR] [--out DIR]" >&2
-	echo "       [--mmu-size MIB] [--mmu-runs N] [--mmu-cpus N] [--mmu-mem MB] [-v]" >&2
+	echo "       [--mmu-size MIB] [--mmu-runs N] [--mmu-cpus N] [--mmu-mem MB]" >&2
+	echo "       [--exit-iters N] [--exit-runs N] [--exit-rows A,B,..] [--distro-only] [-v]" >&2
 	exit 2
 }
 
 hosts=() suites=() kdir= moddir= outbase=$TOP/build/bench rig_args=()
 mmu_size= mmu_runs= mmu_cpus= mmu_mem=
+exit_vars= distro_only=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--host) hosts+=("${2:?}"); shift ;;
@@ -54,6 +61,10 @@ while [ $# -gt 0 ]; do
 	--mmu-runs) mmu_runs=${2:?}; shift ;;
 	--mmu-cpus) mmu_cpus=${2:?}; shift ;;
 	--mmu-mem) mmu_mem=${2:?}; shift ;;
+	--exit-iters) exit_vars+=" KVMX_BENCH_ITERS=${2:?}"; shift ;;
+	--exit-runs) exit_vars+=" KVMX_BENCH_RUNS=${2:?}"; shift ;;
+	--exit-rows) exit_vars+=" KVMX_BENCH_ROWS=${2:?}"; shift ;;
+	--distro-only) distro_only=1 ;;
 	-v|--verbose) rig_args+=(-v) ;;
 	*) usage ;;
 	esac
@@ -73,7 +84,9 @@ done
 kdir=${kdir%/}
 kver=$(basename "$kdir")
 kver=${kver#linux-headers-}
-if [ -z "$moddir" ]; then
+if [ "$distro_only" = 1 ]; then
+	moddir=$TOP
+elif [ -z "$moddir" ]; then
 	echo "bench: building the kvmx modules"
 	make -C "$TOP" -j"$(nproc)" KDIR="$kdir" modules
 	moddir=$TOP
@@ -106,9 +119,11 @@ for host in "${hosts[@]}"; do
 			limit=7200 ;;
 		esac
 		rig=(--cpus "$cpus")
+		[ "$distro_only" = 1 ] || rig+=(--stage-alt)
 		if [ "$suite" = exit ]; then
 			out=$outbase/$host-$kver
 			prog=$BIN/kvmx-bench
+			[ -z "$exit_vars" ] || rig+=(--append "${exit_vars# }")
 		else
 			out=$outbase/$host-mmu-$kver
 			prog=$BIN/kvmx-mmu-bench
@@ -120,9 +135,13 @@ for host in "${hosts[@]}"; do
 			rig+=(--append "$vars")
 		fi
 		echo
-		echo "bench: $host host, $suite suite, distro KVM then kvmx, one boot"
+		if [ "$distro_only" = 1 ]; then
+			echo "bench: $host host, $suite suite, the distro's KVM only"
+		else
+			echo "bench: $host host, $suite suite, distro KVM then kvmx, one boot"
+		fi
 		start=$(date +%s)
-		"$RIG/run.sh" --host "$host" --ref --stage-alt --icount \
+		"$RIG/run.sh" --host "$host" --ref --icount \
 			"${rig[@]}" --kdir "$kdir" --modules "$moddir" \
 			--timeout "$limit" --out "$out" "${rig_args[@]}" \
 			"$prog" || status=1

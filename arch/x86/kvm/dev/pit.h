@@ -58,8 +58,9 @@ struct kvmx_pit_ops {
 	void (*arm)(void *opaque, u64 deadline_ns);
 	void (*cancel)(void *opaque);
 	/*
-	 * Counter 0's output to IRQ0 (PIC input 0, IOAPIC pin 2 in the
-	 * glue's routing); each edge is delivered as set 1 then set 0.
+	 * Counter 0's output to IRQ0: GSI 0, which the default routing
+	 * sends to PIC input 0 and IOAPIC pin 0 (QEMU's table moves it to
+	 * pin 2); each edge is delivered as set 1 then set 0.
 	 */
 	void (*set_irq0)(void *opaque, int level);
 };
@@ -145,8 +146,8 @@ int kvmx_pit_set_gate(struct kvmx_pit *pit, unsigned int channel, int level);
 void kvmx_pit_expire(struct kvmx_pit *pit, u64 now_ns);
 
 /*
- * The guest acknowledged IRQ0 (the glue's ack notifier: PIC EOI of IRQ 0,
- * IOAPIC EOI of pin 2).  With reinjection on, the next queued tick is
+ * The guest acknowledged IRQ0 (the glue's ack notifier on GSI 0: the PIC's
+ * or IOAPIC's EOI of the pin it is routed to).  With reinjection on, the next queued tick is
  * delivered now.
  */
 void kvmx_pit_irq0_acked(struct kvmx_pit *pit);

@@ -11,6 +11,7 @@
 #include <linux/rcuwait.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/stat.h>
 #include <linux/smp.h>
 #include <asm/processor-flags.h>
 /* smp_send_reschedule() traces the IPI on 6.5 and later */
@@ -124,6 +125,8 @@ void kvmx_apic_before_entry(struct kvmx_vcpu *vcpu)
 			kvmx_check_request(vcpu, KVMX_REQ_EVENT);
 		return;
 	}
+	if (READ_ONCE(a->wait_tsc) || READ_ONCE(a->wait_ns))
+		kvmx_apic_timer_wait(vcpu);
 	if (!kvmx_check_request(vcpu, KVMX_REQ_EVENT) && !a->window_wanted)
 		return;
 	a->window_wanted = false;
@@ -262,8 +265,12 @@ static void apic_block(struct kvmx_vcpu *vcpu)
 				break;
 			}
 			cpu_relax();
-		} while (!need_resched() && !signal_pending(current) &&
-			 ktime_get_ns() < stop);
+		/*
+		 * Not while another task waits for this CPU: it may be the
+		 * very one that would wake us (in-tree's rule too).
+		 */
+		} while (!need_resched() && single_task_running() &&
+			 !signal_pending(current) && ktime_get_ns() < stop);
 	}
 	if (!polled_ok) {
 		rcuwait_wait_event(&vcpu->wait,

@@ -9,8 +9,20 @@
 #include <linux/bitops.h>
 #include <linux/hrtimer.h>
 #include <linux/ktime.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 #include <kvmx/irq.h>
+
+/*
+ * In-tree's min_timer_period_us: the shortest period a guest may give a
+ * periodic LAPIC timer or the PIT (a guard against timer floods), read
+ * when the LAPIC or PIT is created.
+ */
+unsigned int kvmx_min_timer_period_us = 200;
+module_param_named(min_timer_period_us, kvmx_min_timer_period_us, uint,
+		   0644);
+MODULE_PARM_DESC(min_timer_period_us,
+		 "Shortest period of periodic LAPIC and PIT timers (us)");
 
 unsigned long kvmx_irqchip_lock(struct kvmx_irqchip *chip)
 	__acquires(&chip->lock)

@@ -15,12 +15,6 @@
 #include <asm/tsc.h>
 #include <kvmx/irq.h>
 
-/* In-tree's default floor for periodic LAPIC timers (guest DoS guard). */
-static unsigned int lapic_min_period_us = 200;
-module_param(lapic_min_period_us, uint, 0444);
-MODULE_PARM_DESC(lapic_min_period_us,
-		 "Shortest period of a periodic LAPIC timer (microseconds)");
-
 static struct kvmx_vcpu_apic *apic_of(void *opaque)
 {
 	return opaque;
@@ -43,11 +37,25 @@ static u64 apic_tsc_to_ns(void *opaque, u64 tsc)
 	return now_ns + mul_u64_u32_div(tsc - guest_tsc, 1000000, tsc_khz);
 }
 
+/*
+ * In-tree's lapic_timer_advance_ns: -1 adapts the head start per vCPU
+ * (from 1000 ns, at most 5000); 0 turns it off; other values are fixed.
+ */
+static int lapic_timer_advance_ns = -1;
+module_param(lapic_timer_advance_ns, int, 0444);
+MODULE_PARM_DESC(lapic_timer_advance_ns,
+		 "Head start of the LAPIC timer (ns), -1: adaptive");
+
+#define APIC_ADVANCE_START_NS	1000
+#define APIC_ADVANCE_MAX_NS	5000
+
 static void apic_arm(void *opaque, u64 deadline_ns)
 {
 	struct kvmx_vcpu_apic *a = apic_of(opaque);
+	u64 start = deadline_ns - min_t(u64, deadline_ns, a->advance_ns);
 
-	hrtimer_start(&a->timer, ns_to_ktime(deadline_ns), HRTIMER_MODE_ABS);
+	a->deadline_ns = deadline_ns;
+	hrtimer_start(&a->timer, ns_to_ktime(start), HRTIMER_MODE_ABS);
 }
 
 static void apic_cancel(void *opaque)
@@ -200,8 +208,21 @@ static enum hrtimer_restart apic_timer_fn(struct hrtimer *t)
 	struct kvmx_vcpu_apic *a = container_of(t, struct kvmx_vcpu_apic,
 						timer);
 	unsigned long flags = kvmx_irqchip_lock(a->chip);
+	u64 now = ktime_get_ns();
 
-	kvmx_lapic_expire(&a->model, ktime_get_ns());
+	u64 tsc = kvmx_lapic_tscdeadline_read(&a->model);
+
+	/*
+	 * Early by the head start: expire as of the deadline, and have the
+	 * vCPU wait for the deadline itself before it enters the guest, so
+	 * the interrupt is never seen before it is due.  Late: the entry
+	 * measures by how much, for the adaptive head start.
+	 */
+	WRITE_ONCE(a->wait_tsc, tsc);
+	WRITE_ONCE(a->wait_ns, tsc ? 0 : a->deadline_ns);
+	if (now < a->deadline_ns)
+		now = a->deadline_ns;
+	kvmx_lapic_expire(&a->model, now);
 	kvmx_irqchip_unlock(a->chip, flags);
 	return HRTIMER_NORESTART;
 }
@@ -246,7 +267,8 @@ static void apic_fill_config(struct kvmx_vcpu *vcpu,
 		vm->x2apic_api & KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK;
 	cfg->lint0_reenabled = true;	/* in-tree's default quirk */
 	cfg->bus_cycle_ns = 1;		/* in-tree: a 1 GHz APIC bus */
-	cfg->min_period_ns = (u64)lapic_min_period_us * NSEC_PER_USEC;
+	cfg->min_period_ns = (u64)READ_ONCE(kvmx_min_timer_period_us) *
+			     NSEC_PER_USEC;
 }
 
 int kvmx_vcpu_apic_create(struct kvmx_vcpu *vcpu)
@@ -266,6 +288,8 @@ int kvmx_vcpu_apic_create(struct kvmx_vcpu *vcpu)
 	a->pending_ioapic_eoi = -1;
 	a->pending_extint = -1;
 	a->mmio_base = ~0ULL;
+	a->advance_ns = lapic_timer_advance_ns < 0 ? APIC_ADVANCE_START_NS :
+			min(lapic_timer_advance_ns, APIC_ADVANCE_MAX_NS * 2);
 	a->ops = (struct kvmx_lapic_ops){
 		.now_ns = apic_now_ns,
 		.tsc_to_ns = apic_tsc_to_ns,
@@ -434,6 +458,51 @@ int kvmx_apic_set_base(struct kvmx_vcpu *vcpu, u64 data, bool host)
 	apic_unlock(a, flags);
 	kvmx_make_request(vcpu, KVMX_REQ_EVENT);
 	return r ? KVMX_MSR_GP : 0;
+}
+
+/*
+ * Before an entry (preemption off): an early timer expiry waits for its
+ * deadline here.  The adaptive head start moves an eighth of the way
+ * toward what would have made the wait and the lateness zero.
+ */
+void kvmx_apic_timer_wait(struct kvmx_vcpu *vcpu)
+{
+	struct kvmx_vcpu_apic *a = vcpu->apic;
+	u64 wait_tsc = READ_ONCE(a->wait_tsc);
+	u64 wait_ns = READ_ONCE(a->wait_ns);
+	s64 early_ns = 0;
+
+	WRITE_ONCE(a->wait_tsc, 0);
+	WRITE_ONCE(a->wait_ns, 0);
+	if (wait_tsc) {
+		u64 guest = rdtsc() + vcpu->msrs.tsc_offset;
+
+		if (guest < wait_tsc && tsc_khz) {
+			early_ns = mul_u64_u32_div(wait_tsc - guest, 1000000,
+						   tsc_khz);
+			/* a guest TSC moved far ahead: not worth a wait */
+			if (early_ns > APIC_ADVANCE_MAX_NS * 2)
+				return;
+			while (rdtsc() + vcpu->msrs.tsc_offset < wait_tsc)
+				cpu_relax();
+		} else {
+			early_ns = -(s64)mul_u64_u32_div(guest - wait_tsc,
+							 1000000, tsc_khz ?: 1);
+		}
+	} else {
+		u64 now = ktime_get_ns();
+
+		early_ns = (s64)(wait_ns - now);
+		if (early_ns > APIC_ADVANCE_MAX_NS * 2)
+			return;
+		while (ktime_get_ns() < wait_ns)
+			cpu_relax();
+	}
+	if (lapic_timer_advance_ns >= 0)
+		return;
+	/* early: too much head start; late (negative): too little */
+	a->advance_ns = clamp_t(s64, (s64)a->advance_ns - early_ns / 8, 0,
+				APIC_ADVANCE_MAX_NS);
 }
 
 /* CR8 is TPR[7:4]: the guest may have moved it without an exit (SVM). */

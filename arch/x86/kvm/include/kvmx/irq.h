@@ -141,6 +141,15 @@ struct kvmx_vcpu_apic {
 	/* (m) an interrupt waits for the guest to open its window */
 	bool window_wanted;
 	struct hrtimer timer;		/* the model's timer */
+	/*
+	 * The timer starts advance_ns early, to hide the host's wakeup
+	 * latency; the expiry it then reports waits, before the next entry,
+	 * for the real deadline: guest TSC wait_tsc (TSC-deadline mode) or
+	 * time wait_ns (the others).  0: no wait.
+	 */
+	u64 deadline_ns;		/* (lock) what the model asked for */
+	u64 wait_tsc, wait_ns;
+	u32 advance_ns;			/* (m) adapted by the waits */
 	u64 mmio_base;			/* (lock) the page of APIC_BASE */
 	bool x2apic_format;		/* (o) KVM_X2APIC_API_USE_32BIT_IDS */
 	/* (lock) split irqchip: the vectors a userspace IOAPIC routes
@@ -198,7 +207,8 @@ void kvmx_irq_unregister_mask_notifier(struct kvmx_vm *vm,
 /*
  * The lock and its unlock, which then runs the notifiers of what was
  * acknowledged or (un)masked meanwhile and kicks the vCPUs that got
- * events.
+ * events.  So any unlock, kvmx_irq_set()'s too, may run notifiers: never
+ * call in holding a lock that one of your notifiers takes.
  */
 unsigned long kvmx_irqchip_lock(struct kvmx_irqchip *chip)
 	__acquires(&chip->lock);
@@ -209,6 +219,7 @@ void kvmx_irqchip_want_kick(struct kvmx_irqchip *chip,
 			    struct kvmx_vcpu *vcpu);
 
 /* irqchip.c */
+extern unsigned int kvmx_min_timer_period_us;	/* module parameter */
 int kvmx_irqchip_create(struct kvmx_vm *vm, enum kvmx_irqchip_mode mode,
 			u32 nr_reserved);
 void kvmx_irqchip_set_routes(struct kvmx_irqchip *chip,
@@ -254,6 +265,7 @@ long kvmx_apic_set_lapic(struct kvmx_vcpu *vcpu, void __user *argp);
 
 /* apic_events.c: the run loop's side */
 void kvmx_apic_before_entry(struct kvmx_vcpu *vcpu);
+void kvmx_apic_timer_wait(struct kvmx_vcpu *vcpu);
 int kvmx_apic_vcpu_runnable(struct kvmx_vcpu *vcpu);
 int kvmx_apic_run_uninitialized(struct kvmx_vcpu *vcpu);
 void kvmx_apic_halt(struct kvmx_vcpu *vcpu);
@@ -268,9 +280,11 @@ void kvmx_vcpu_init_reset(struct kvmx_vcpu *vcpu);
 int kvmx_enable_x2apic_api(struct kvmx_vm *vm, u64 flags);
 
 /*
- * The in-kernel PIT (pit_glue.c): the VM ioctls KVM_CREATE_PIT2,
+ * The in-kernel PIT (pit_glue.c): the VM ioctls KVM_CREATE_PIT(2),
  * KVM_GET/SET_PIT(2), KVM_REINJECT_CONTROL (-ENOTTY for any other), and
- * its teardown before the irqchip's.
+ * its teardown before the irqchip's.  It never holds its own lock across
+ * kvmx_irq_set() (its ack notifier, which takes that lock, may run inside
+ * that call: see kvmx_irqchip_unlock()).
  */
 long kvmx_pit_ioctl(struct kvmx_vm *vm, unsigned int ioctl,
 		    void __user *argp);
