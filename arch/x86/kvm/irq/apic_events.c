@@ -125,8 +125,6 @@ void kvmx_apic_before_entry(struct kvmx_vcpu *vcpu)
 			kvmx_check_request(vcpu, KVMX_REQ_EVENT);
 		return;
 	}
-	if (READ_ONCE(a->wait_tsc) || READ_ONCE(a->wait_ns))
-		kvmx_apic_timer_wait(vcpu);
 	if (!kvmx_check_request(vcpu, KVMX_REQ_EVENT) && !a->window_wanted)
 		return;
 	a->window_wanted = false;

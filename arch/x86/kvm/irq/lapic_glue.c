@@ -461,8 +461,8 @@ int kvmx_apic_set_base(struct kvmx_vcpu *vcpu, u64 data, bool host)
 }
 
 /*
- * Before an entry (preemption off): an early timer expiry waits for its
- * deadline here.  The adaptive head start moves an eighth of the way
+ * Just before an entry (interrupts off): an early timer expiry waits for
+ * its deadline here.  The adaptive head start moves an eighth of the way
  * toward what would have made the wait and the lateness zero.
  */
 void kvmx_apic_timer_wait(struct kvmx_vcpu *vcpu)
@@ -472,6 +472,8 @@ void kvmx_apic_timer_wait(struct kvmx_vcpu *vcpu)
 	u64 wait_ns = READ_ONCE(a->wait_ns);
 	s64 early_ns = 0;
 
+	if (!wait_tsc && !wait_ns)
+		return;
 	WRITE_ONCE(a->wait_tsc, 0);
 	WRITE_ONCE(a->wait_ns, 0);
 	if (wait_tsc) {
