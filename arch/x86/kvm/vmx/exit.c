@@ -46,6 +46,11 @@ void vmx_dump_vmcs(struct vmx_vcpu *vmx)
 	       vmcs_read(VMCS_GUEST_IDTR_BASE), vmcs_read(VMCS_GUEST_IDTR_LIMIT),
 	       vmcs_read(VMCS_HOST_CR0), vmcs_read(VMCS_HOST_CR3),
 	       vmcs_read(VMCS_HOST_CR4));
+	if (vmx->vapic)
+		pr_err(" virtual-APIC page %#lx TPR threshold %#lx VTPR %#x\n",
+		       vmcs_read(VMCS_VIRTUAL_APIC_PAGE_ADDR),
+		       vmcs_read(VMCS_TPR_THRESHOLD),
+		       *(u32 *)(vmx->vapic + VMX_VAPIC_TPR));
 }
 
 /* An instruction the core completes, with its length (28.2.5). */
@@ -73,9 +78,8 @@ static void vmx_exit_unhandled(struct kvmx_exit *exit, u64 qual)
  * instruction again: it then matches the shadow, does not exit, and the
  * CPU performs everything else (PE/PG, long-mode activation, PDPTE loads,
  * the remaining #GP checks) natively.  An illegal one faults with #GP(0).
- * CR8 (the TPR, no local APIC in the kernel yet) is only vcpu->cr8, as
- * in-tree without an in-kernel irqchip; bits 7:4 of the source are
- * reserved.
+ * Without the TPR shadow (tpr.c) MOV to/from CR8 exits and works on
+ * vcpu->cr8, the TPR[7:4] the core keeps in step with its local APIC.
  */
 static void vmx_exit_cr(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit,
 			u64 qual)
@@ -102,7 +106,8 @@ static void vmx_exit_cr(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit,
 			vmcs_write(VMCS_CR4_SHADOW, val);
 		return;
 	case CR_ACCESS_MOV_TO_CR << 4 | 8:
-		if (val & ~0xfULL & 0xff) {
+		/* bits 63:4 are reserved (SDM Vol. 3A 2.5), as the shadow checks */
+		if (val & ~0xfULL) {
 			vmx_exit_fault(exit, X86_TRAP_GP, true, 0);
 			return;
 		}
@@ -278,6 +283,15 @@ void vmx_translate_exit(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit)
 		return;
 	case EXIT_REASON_CR_ACCESS:
 		vmx_exit_cr(vcpu, exit, qual);
+		return;
+	case EXIT_REASON_TPR_BELOW_THRESHOLD:
+		/*
+		 * Trap-like (30.1.2): the guest's MOV to CR8 is complete and
+		 * RIP past it; run.c already took the new VTPR into
+		 * vcpu->cr8, so the core sees the waiting interrupt become
+		 * deliverable before the next entry.
+		 */
+		exit->reason = KVMX_EXIT_NONE;
 		return;
 	case EXIT_REASON_DR_ACCESS:
 		vmx_exit_mov_dr(vcpu, exit, qual,

@@ -60,9 +60,45 @@ static int vmx_adjust_ctls(u32 msr, u32 required, u32 optional,
 	return 0;
 }
 
+/*
+ * "Use TPR shadow" (SDM Vol. 3C 25.6.2, 30.1) replaces the CR8 exits
+ * when the CPU offers it without forcing CR8-load/store exiting on, and
+ * the tpr_shadow parameter allows it (tpr.c).
+ */
+static bool vmx_probe_tpr_shadow(u32 msr)
+{
+	u32 cr8_exits = PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING;
+	u64 val;
+
+	rdmsrl(msr, val);
+	return vmx_tpr_shadow_wanted() &&
+	       (upper_32_bits(val) & PROC_TPR_SHADOW) &&
+	       !(lower_32_bits(val) & cr8_exits);
+}
+
+/*
+ * One line at load on what the CPU offers for APIC virtualisation
+ * (SDM Vol. 3C 30) and whether the TPR shadow is in use.
+ */
+static void vmx_report_apic_virt(u32 proc_msr)
+{
+	u64 proc, proc2;
+
+	rdmsrl(proc_msr, proc);
+	rdmsrl(MSR_IA32_VMX_PROCBASED_CTLS2, proc2);
+	pr_info("TPR shadow %s (CPU: %s), APIC-access page %s, allowed-1 proc %#x proc2 %#x\n",
+		vmx_caps.has_tpr_shadow ? "on" : "off",
+		upper_32_bits(proc) & PROC_TPR_SHADOW ? "offered" : "absent",
+		upper_32_bits(proc2) & PROC2_VIRT_APIC_ACCESS ? "offered" : "absent",
+		upper_32_bits(proc), upper_32_bits(proc2));
+}
+
 static int vmx_probe_controls(bool true_ctls)
 {
 	u32 entry_may, proc2_opt = PROC2_VPID | PROC2_WBINVD_EXITING;
+	u32 proc_msr = true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+		       MSR_IA32_VMX_PROCBASED_CTLS;
+	u32 tpr;
 	int ret;
 
 	/*
@@ -85,18 +121,19 @@ static int vmx_probe_controls(bool true_ctls)
 	/*
 	 * Every port access exits (no I/O bitmaps), and every MSR access
 	 * but those of the few MSRs the VMCS switches (msr.c's bitmap).  CR8
-	 * accesses exit because without a TPR shadow they would reach the
-	 * real TPR; MOV DR exits because VMX switches DR7 only, not DR0-3;
-	 * RDPMC exits because it would read the host's counters.  The TSC
-	 * is offset, not intercepted.  With EPT the guest owns CR3 and
-	 * INVLPG, so those must not be forced on.  Interrupt- and
-	 * NMI-window exiting must be available; they are switched on per
-	 * entry when the core asks for a window (events.c).
+	 * accesses go to the TPR shadow (tpr.c), or exit without one because
+	 * they would reach the real TPR; MOV DR exits because VMX switches
+	 * DR7 only, not DR0-3; RDPMC exits because it would read the host's
+	 * counters.  The TSC is offset, not intercepted.  With EPT the
+	 * guest owns CR3 and INVLPG, so those must not be forced on.
+	 * Interrupt- and NMI-window exiting must be available; they are
+	 * switched on per entry when the core asks for a window (events.c).
 	 */
-	ret = vmx_adjust_ctls(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
-			      MSR_IA32_VMX_PROCBASED_CTLS,
-			      PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING |
-			      PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING |
+	vmx_caps.has_tpr_shadow = vmx_probe_tpr_shadow(proc_msr);
+	tpr = vmx_caps.has_tpr_shadow ? PROC_TPR_SHADOW :
+	      PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING;
+	ret = vmx_adjust_ctls(proc_msr,
+			      PROC_HLT_EXITING | PROC_UNCOND_IO_EXITING | tpr |
 			      PROC_MOV_DR_EXITING | PROC_RDPMC_EXITING |
 			      PROC_MWAIT_EXITING | PROC_MONITOR_EXITING |
 			      PROC_TSC_OFFSETTING | PROC_MSR_BITMAPS |
@@ -104,8 +141,9 @@ static int vmx_probe_controls(bool true_ctls)
 			      PROC_NMI_WINDOW_EXITING | PROC_SECONDARY_CTLS,
 			      0,
 			      PROC_CR3_LOAD_EXITING | PROC_CR3_STORE_EXITING |
-			      PROC_INVLPG_EXITING | PROC_TPR_SHADOW |
-			      PROC_IO_BITMAPS | PROC_RDTSC_EXITING,
+			      PROC_INVLPG_EXITING | PROC_IO_BITMAPS |
+			      PROC_RDTSC_EXITING |
+			      (vmx_caps.has_tpr_shadow ? 0 : PROC_TPR_SHADOW),
 			      "primary processor-based", &vmx_caps.proc);
 	if (ret)
 		return ret;
@@ -166,6 +204,7 @@ static int vmx_probe_controls(bool true_ctls)
 		vmx_caps.exit &= ~(EXIT_SAVE_PAT | EXIT_LOAD_PAT);
 		vmx_caps.entry &= ~ENTRY_LOAD_PAT;
 	}
+	vmx_report_apic_virt(proc_msr);
 	return 0;
 }
 

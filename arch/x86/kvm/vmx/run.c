@@ -236,6 +236,7 @@ int vmx_run(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit)
 	vmx_update_cr4_mask(vcpu);
 	vmx_regs_to_vmcs(vcpu);
 	vmx_events_before_entry(vcpu, vmx);
+	vmx_tpr_before_entry(vcpu, vmx);
 	vmx_msrs_before_entry(vcpu, vmx);
 	vmx_prepare_host(vmx, &host);
 	vmx_debug_before_entry(vmx, &host);
@@ -258,6 +259,7 @@ int vmx_run(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit)
 	 */
 	vmx->launched = true;
 	vmx_regs_from_vmcs(vcpu);
+	vmx_tpr_after_exit(vcpu, vmx);
 	if (!vmx_caps.lma_saved) {
 		/*
 		 * Older CPUs do not copy EFER.LMA into the "IA-32e mode

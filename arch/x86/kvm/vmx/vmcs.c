@@ -143,6 +143,10 @@ int vmx_vcpu_create(struct kvmx_vcpu *vcpu)
 	page = __get_free_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
 	if (!page)
 		return -ENOMEM;
+	if (vmx_tpr_vcpu_create(vmx)) {
+		free_page(page);
+		return -ENOMEM;
+	}
 	vmx->vcpu = vcpu;
 	vmx->vmcs = (void *)page;
 	vmx->vmcs_pa = __pa(page);
@@ -165,6 +169,7 @@ void vmx_vcpu_free(struct kvmx_vcpu *vcpu)
 	vmx_vpid_free(vmx->vpid);
 	free_page((unsigned long)vmx->vmcs);
 	vmx->vmcs = NULL;
+	vmx_tpr_vcpu_free(vmx);
 }
 
 /* ---- host state ---- */
@@ -283,6 +288,7 @@ static void vmx_write_controls(struct vmx_vcpu *vmx)
 	vmcs_write(VMCS_LINK_POINTER, ~0UL);
 	if (vmx->eptp)
 		vmcs_write(VMCS_EPT_POINTER, vmx->eptp);
+	vmx_tpr_write_controls(vmx);
 }
 
 static void vmx_write_segment(enum kvmx_seg seg, u16 sel, unsigned long base,

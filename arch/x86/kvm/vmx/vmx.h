@@ -32,6 +32,9 @@
 #define VMX_DR7_GD		BIT(13)		/* general detect */
 #define VMX_DR7_ENABLES		0xffUL		/* L0-L3, G0-G3 */
 
+/* VTPR: the 32-bit TPR register of the virtual-APIC page (SDM 30.1) */
+#define VMX_VAPIC_TPR		0x80
+
 /* What module init found out about the CPU (read-only afterwards). */
 struct vmx_caps {
 	u32 revision_id;		/* IA32_VMX_BASIC[30:0] */
@@ -53,6 +56,7 @@ struct vmx_caps {
 	void *msr_bitmap_all;		/* every MSR exits: an MSR filter */
 	int ur_star, ur_lstar, ur_sfmask, ur_tsc_aux;	/* user-return slots */
 	bool has_spec_ctrl;		/* IA32_SPEC_CTRL exists on the host */
+	bool has_tpr_shadow;		/* "use TPR shadow" on (tpr.c) */
 };
 
 extern struct vmx_caps vmx_caps;
@@ -119,6 +123,8 @@ struct vmx_vcpu {
 	u32 proc;			/* primary controls in the VMCS now */
 	u32 exc_bitmap;			/* exception bitmap in the VMCS now */
 	u64 cr4_mask;			/* CR4 guest/host mask in the VMCS */
+	void *vapic;			/* virtual-APIC page, TPR shadow only */
+	u32 tpr_threshold;		/* TPR threshold in the VMCS now */
 	/* the CPUID table cr4_mask was computed from (state.c) */
 	const struct kvm_cpuid_entry2 *cr4_mask_cpuid;
 	u32 cr4_mask_nent;
@@ -283,6 +289,14 @@ void vmx_exit_fault(struct kvmx_exit *exit, u8 vector, bool has_error,
 /* exit.c */
 void vmx_translate_exit(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit);
 void vmx_dump_vmcs(struct vmx_vcpu *vmx);
+
+/* tpr.c */
+bool vmx_tpr_shadow_wanted(void);
+int vmx_tpr_vcpu_create(struct vmx_vcpu *vmx);
+void vmx_tpr_vcpu_free(struct vmx_vcpu *vmx);
+void vmx_tpr_write_controls(struct vmx_vcpu *vmx);
+void vmx_tpr_before_entry(struct kvmx_vcpu *vcpu, struct vmx_vcpu *vmx);
+void vmx_tpr_after_exit(struct kvmx_vcpu *vcpu, struct vmx_vcpu *vmx);
 
 /* run.c */
 int vmx_run(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit);
