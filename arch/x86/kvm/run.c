@@ -68,9 +68,6 @@ static int kvmx_enter_guest(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit)
 		if (test_thread_flag(TIF_NEED_FPU_LOAD))
 			switch_fpu_return();
 		xcr0_loaded = kvmx_load_guest_xcr0(vcpu);
-		/* an early LAPIC timer waits for its deadline: as late as can be */
-		if (vcpu->apic)
-			kvmx_apic_timer_wait(vcpu);
 		r = kvmx_backend->run(vcpu, exit);
 		if (xcr0_loaded)
 			kvmx_put_guest_xcr0(vcpu);

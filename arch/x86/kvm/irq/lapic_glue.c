@@ -507,6 +507,13 @@ void kvmx_apic_timer_wait(struct kvmx_vcpu *vcpu)
 				APIC_ADVANCE_MAX_NS);
 }
 
+void kvmx_timer_wait(struct kvmx_vcpu *vcpu)
+{
+	if (vcpu->apic)
+		kvmx_apic_timer_wait(vcpu);
+}
+EXPORT_SYMBOL_GPL(kvmx_timer_wait);
+
 /* CR8 is TPR[7:4]: the guest may have moved it without an exit (SVM). */
 void kvmx_apic_cr8_after_exit(struct kvmx_vcpu *vcpu)
 {

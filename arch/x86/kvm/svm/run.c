@@ -366,6 +366,7 @@ int svm_run(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit)
 		kvmx_set_user_return_msr(svm_tsc_aux_slot, svm->tsc_aux);
 
 	get_debugreg(host_dr7, 7);
+	kvmx_timer_wait(vcpu);
 	svm_clgi();
 	svm_debug_before_run(svm, host_dr7);
 	__svm_world_switch(svm->vmcb_pa, vcpu->regs, sc->host_vmsave_pa,

@@ -240,6 +240,7 @@ int vmx_run(struct kvmx_vcpu *vcpu, struct kvmx_exit *exit)
 	vmx_msrs_before_entry(vcpu, vmx);
 	vmx_prepare_host(vmx, &host);
 	vmx_debug_before_entry(vmx, &host);
+	kvmx_timer_wait(vcpu);
 
 	/* last: from the guest's SPEC_CTRL on, no RET until the exit */
 	flags = vmx->launched ? VMX_RUN_RESUME : 0;

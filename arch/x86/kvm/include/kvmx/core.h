@@ -386,6 +386,14 @@ static inline bool kvmx_check_request(struct kvmx_vcpu *vcpu,
 	return test_and_clear_bit(req, &vcpu->requests);
 }
 
+/*
+ * Called by the backend's run() as the very last thing before the world
+ * switch (interrupts off): a LAPIC timer that fired early (its head
+ * start, kvm.lapic_timer_advance_ns) waits here for its deadline, so the
+ * guest never sees it early and sees it as soon after as can be.
+ */
+void kvmx_timer_wait(struct kvmx_vcpu *vcpu);
+
 /* An internal inconsistency: this VM is dead, the host keeps going. */
 void kvmx_vm_mark_dead(struct kvmx_vm *vm, const char *why);
 
