@@ -17,8 +17,12 @@
 #include <linux/ratelimit.h>
 #include <linux/slab.h>
 #include <asm/cpufeature.h>
+#include <asm/processor-flags.h>
 #include <asm/trapnr.h>
 #include "emulation.h"
+
+static void kvmx_emul_get_seg(struct kvmx_emu_ctxt *ctxt, unsigned int seg,
+			      struct kvmx_emu_seg *s);
 
 static const struct kvmx_emu_ops kvmx_emul_ops = {
 	.fetch		= kvmx_emul_fetch,
@@ -29,6 +33,7 @@ static const struct kvmx_emu_ops kvmx_emul_ops = {
 	.pio_out	= kvmx_emul_pio_out,
 	.get_vreg	= kvmx_emul_get_vreg,
 	.set_vreg	= kvmx_emul_set_vreg,
+	.get_seg	= kvmx_emul_get_seg,
 };
 
 static void emul_load_seg(struct kvmx_vcpu *vcpu, struct kvmx_emu_seg *s,
@@ -44,12 +49,31 @@ static void emul_load_seg(struct kvmx_vcpu *vcpu, struct kvmx_emu_seg *s,
 	};
 }
 
+static void kvmx_emul_get_seg(struct kvmx_emu_ctxt *ctxt, unsigned int seg,
+			      struct kvmx_emu_seg *s)
+{
+	emul_load_seg(emul_vcpu(ctxt), s, (enum kvmx_seg)seg);
+}
+
+/*
+ * The data segments the emulator reads only if the instruction uses them
+ * (in 64-bit mode FS and GS alone, for their bases): left to
+ * kvmx_emul_get_seg().  CS and SS are read here, for the mode and CPL.
+ */
+#define EMUL_LAZY_SEGS	(BIT(KVMX_EMU_ES) | BIT(KVMX_EMU_DS) |	\
+			 BIT(KVMX_EMU_FS) | BIT(KVMX_EMU_GS))
+
 /* The vCPU's state into the context; the replay state stays. */
 static void emul_load_ctxt(struct kvmx_vcpu *vcpu, struct kvmx_emu_ctxt *c)
 {
 	const struct kvmx_backend *b = kvmx_backend;
-	int i;
 
+	BUILD_BUG_ON((int)KVMX_EMU_ES != KVMX_SEG_ES ||
+		     (int)KVMX_EMU_CS != KVMX_SEG_CS ||
+		     (int)KVMX_EMU_SS != KVMX_SEG_SS ||
+		     (int)KVMX_EMU_DS != KVMX_SEG_DS ||
+		     (int)KVMX_EMU_FS != KVMX_SEG_FS ||
+		     (int)KVMX_EMU_GS != KVMX_SEG_GS);
 	memcpy(c->regs, vcpu->regs, sizeof(c->regs));
 	c->rip = vcpu->regs[KVMX_REG_RIP];
 	c->rflags = vcpu->rflags;
@@ -60,11 +84,18 @@ static void emul_load_ctxt(struct kvmx_vcpu *vcpu, struct kvmx_emu_ctxt *c)
 	/* the instruction ran on this CPU up to its fault */
 	c->no_tzcnt = !boot_cpu_has(X86_FEATURE_BMI1);
 	c->no_lzcnt = !boot_cpu_has(X86_FEATURE_ABM);
-	for (i = 0; i < KVMX_EMU_NR_SREGS; i++)
-		emul_load_seg(vcpu, &c->seg[i], (enum kvmx_seg)i);
+	emul_load_seg(vcpu, &c->seg[KVMX_EMU_CS], KVMX_SEG_CS);
+	emul_load_seg(vcpu, &c->seg[KVMX_EMU_SS], KVMX_SEG_SS);
+	c->seg_pending = EMUL_LAZY_SEGS;
 	c->mode = kvmx_emu_mode(c->cr0, c->efer, c->rflags,
 				&c->seg[KVMX_EMU_CS]);
-	c->cpl = kvmx_guest_cpl(vcpu);
+	/* kvmx_guest_cpl() from the registers just read (SDM Vol. 3A 5.5) */
+	if (!(c->cr0 & X86_CR0_PE))
+		c->cpl = 0;
+	else if (c->rflags & X86_EFLAGS_VM)
+		c->cpl = 3;
+	else
+		c->cpl = c->seg[KVMX_EMU_SS].dpl;
 	c->ops = &kvmx_emul_ops;
 	c->opaque = vcpu;
 }
@@ -135,6 +166,7 @@ static enum kvmx_resume emul_run(struct kvmx_vcpu *vcpu,
 	emul_load_ctxt(vcpu, &e->ctxt);
 	e->exit = KVMX_EMUL_EXIT_NONE;
 	e->failed = false;
+	e->paging_loaded = false;
 	e->rip = vcpu->regs[KVMX_REG_RIP];
 	vcpu->stat.insn_emulation++;
 	r = kvmx_emulate(&e->ctxt);

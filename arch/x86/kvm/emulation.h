@@ -11,6 +11,7 @@
 
 #include <kvmx/core_private.h>
 #include "emulate/emulate.h"
+#include "emulate/paging.h"
 
 /*
  * One MMIO access handed to the VMM, or a part of a bigger one:
@@ -43,6 +44,13 @@ struct kvmx_emulation {
 	bool active;			/* waiting for the VMM's answer */
 	u64 rip;			/* where it is */
 	bool failed;			/* a callback could not go on */
+	/*
+	 * The guest's paging registers for the walks of this run, taken at
+	 * its first translation (mmio.c): the instruction's fetch and data
+	 * accesses share them, as nothing the emulator does changes them.
+	 */
+	bool paging_loaded;
+	struct kvmx_paging paging;
 
 	/* the access handed to the VMM by this run */
 	enum kvmx_emul_exit exit;
@@ -89,6 +97,12 @@ static inline int emul_fail(struct kvmx_emu_ctxt *ctxt)
 	emul_of(ctxt)->failed = true;
 	return KVMX_EMU_USER;
 }
+
+/* guest_paging.c: kvmx_gva_to_gpa() with the state taken beforehand */
+void kvmx_paging_state_regs(struct kvmx_vcpu *vcpu, struct kvmx_paging *p,
+			    u64 cr0, u64 cr4, u64 efer, u8 cpl);
+int kvmx_gva_to_gpa_with(struct kvmx_vcpu *vcpu, const struct kvmx_paging *p,
+			 u64 la, u32 access, u64 *gpa, u32 *error);
 
 /* mmio.c */
 int kvmx_emul_fetch(struct kvmx_emu_ctxt *ctxt, u64 la, void *buf,

@@ -14,7 +14,7 @@
 #include <linux/uaccess.h>
 #include <asm/processor-flags.h>
 #include <kvmx/core_private.h>
-#include "emulate/paging.h"
+#include "emulation.h"
 
 /* Where @slot maps @gpa (which it contains) in the VMM's address space. */
 static void __user *kvmx_slot_hva(const struct kvmx_memslot *slot, u64 gpa)
@@ -63,8 +63,38 @@ static int kvmx_guest_copy(struct kvmx_vm *vm, struct kvmx_vcpu *vcpu, u64 gpa,
 	return r;
 }
 
+#define KVMX_SMALL_READ	16
+
+/*
+ * A read of up to 16 bytes that ends at least 16 bytes before the end of
+ * its page (an instruction's bytes, a descriptor): one copy of a constant
+ * size, which spares the object check hardened usercopy makes of every
+ * copy of a variable size.  The bytes read past @len are in the same page
+ * of the same user mapping, so they fault exactly when those asked for do.
+ */
+static int kvmx_read_guest_small(struct kvmx_vm *vm, u64 gpa, void *buf,
+				 size_t len)
+{
+	u8 tmp[KVMX_SMALL_READ];
+	struct kvmx_memslot *slot;
+	int r = -EFAULT, idx;
+
+	idx = srcu_read_lock(&vm->srcu);
+	slot = kvmx_gfn_to_memslot(vm, gpa >> PAGE_SHIFT);
+	if (slot &&
+	    !copy_from_user(tmp, kvmx_slot_hva(slot, gpa), sizeof(tmp))) {
+		memcpy(buf, tmp, len);
+		r = 0;
+	}
+	srcu_read_unlock(&vm->srcu, idx);
+	return r;
+}
+
 int kvmx_read_guest(struct kvmx_vm *vm, u64 gpa, void *buf, size_t len)
 {
+	if (len && len <= KVMX_SMALL_READ &&
+	    offset_in_page(gpa) + KVMX_SMALL_READ <= PAGE_SIZE)
+		return kvmx_read_guest_small(vm, gpa, buf, len);
 	return kvmx_guest_copy(vm, NULL, gpa, buf, len, false);
 }
 
@@ -119,12 +149,33 @@ void kvmx_load_pdptrs(struct kvmx_vcpu *vcpu)
 	kvmx_set_pdptrs(vcpu, pdptrs);
 }
 
+/*
+ * One naturally aligned entry, so within one page: a single load from the
+ * slot's user mapping.  The walk holds vm->srcu (kvmx_walk_with()); a
+ * fixed-size get_user() is a few instructions, a copy_from_user() of a
+ * variable size many more (its hardened-usercopy check), at each level
+ * of each walk.
+ */
 static int kvmx_pte_read(void *opaque, u64 gpa, u64 *pte, unsigned int size)
 {
 	struct kvmx_vcpu *vcpu = opaque;
+	struct kvmx_memslot *slot;
+	void __user *hva;
+	u32 pte32;
+	int r;
 
 	*pte = 0;
-	return kvmx_read_guest(vcpu->vm, gpa, pte, size);
+	slot = kvmx_gfn_to_memslot(vcpu->vm, gpa >> PAGE_SHIFT);
+	if (!slot)
+		return -EFAULT;
+	hva = kvmx_slot_hva(slot, gpa);
+	if (size == 8)
+		return get_user(*pte, (u64 __user *)hva);
+	if (size != 4)
+		return copy_from_user(pte, hva, size) ? -EFAULT : 0;
+	r = get_user(pte32, (u32 __user *)hva);
+	*pte = pte32;
+	return r;
 }
 
 /*
@@ -211,18 +262,21 @@ static const struct kvmx_paging_ops kvmx_paging_ops = {
 	.cmpxchg_pte = kvmx_pte_cmpxchg,
 };
 
-/* The registers a walk depends on, from the vCPU. */
-static void kvmx_paging_state(struct kvmx_vcpu *vcpu, struct kvmx_paging *p)
+/*
+ * The state a walk depends on: CR0, CR4, EFER and the CPL as the caller
+ * has just read them from the vCPU (the emulator's context holds them),
+ * the rest from the vCPU here.
+ */
+void kvmx_paging_state_regs(struct kvmx_vcpu *vcpu, struct kvmx_paging *p,
+			    u64 cr0, u64 cr4, u64 efer, u8 cpl)
 {
-	const struct kvmx_backend *b = kvmx_backend;
-
 	*p = (struct kvmx_paging){
-		.cr0 = b->get_cr(vcpu, 0),
-		.cr3 = b->get_cr(vcpu, 3),
-		.cr4 = b->get_cr(vcpu, 4),
-		.efer = b->get_efer(vcpu),
+		.cr0 = cr0,
+		.cr3 = kvmx_backend->get_cr(vcpu, 3),
+		.cr4 = cr4,
+		.efer = efer,
 		.ac = vcpu->rflags & X86_EFLAGS_AC,
-		.cpl = kvmx_guest_cpl(vcpu),
+		.cpl = cpl,
 		.maxphyaddr = kvmx_guest_maxphyaddr(vcpu),
 		/* as in-tree: 1 GiB pages only if CPUID offers them */
 		.no_gbpages = vcpu->cpuid_nent &&
@@ -237,16 +291,32 @@ static void kvmx_paging_state(struct kvmx_vcpu *vcpu, struct kvmx_paging *p)
 		kvmx_get_pdptrs(vcpu, p->pdptes);
 }
 
-/* Walk until it is not racing another vCPU's page-table updates. */
-static enum kvmx_paging_result kvmx_walk(struct kvmx_vcpu *vcpu, u64 la,
-					 u32 access, u64 *gpa, u32 *error)
+/* The registers a walk depends on, from the vCPU. */
+static void kvmx_paging_state(struct kvmx_vcpu *vcpu, struct kvmx_paging *p)
 {
-	struct kvmx_paging p;
-	enum kvmx_paging_result r;
+	const struct kvmx_backend *b = kvmx_backend;
 
-	kvmx_paging_state(vcpu, &p);
+	kvmx_paging_state_regs(vcpu, p, b->get_cr(vcpu, 0), b->get_cr(vcpu, 4),
+			       b->get_efer(vcpu), kvmx_guest_cpl(vcpu));
+}
+
+/*
+ * Walk until it is not racing another vCPU's page-table updates.  Each
+ * walk reads its entries under one vm->srcu section (kvmx_pte_read()).
+ */
+static enum kvmx_paging_result kvmx_walk_with(struct kvmx_vcpu *vcpu,
+					      const struct kvmx_paging *p,
+					      u64 la, u32 access, u64 *gpa,
+					      u32 *error)
+{
+	struct kvmx_vm *vm = vcpu->vm;
+	enum kvmx_paging_result r;
+	int idx;
+
 	for (;;) {
-		r = kvmx_paging_walk(&p, la, access, gpa, error);
+		idx = srcu_read_lock(&vm->srcu);
+		r = kvmx_paging_walk(p, la, access, gpa, error);
+		srcu_read_unlock(&vm->srcu, idx);
 		if (r != KVMX_PG_RETRY)
 			return r;
 		if (fatal_signal_pending(current)) {
@@ -258,14 +328,17 @@ static enum kvmx_paging_result kvmx_walk(struct kvmx_vcpu *vcpu, u64 la,
 	}
 }
 
-/*
- * An access by the guest at @la (KVMX_PF_WRITE, _USER, _FETCH and
- * _IMPLICIT in @access): 0 with *gpa, or -1 with the #PF error code it
- * raises in *error (the caller injects it with CR2 = @la).  The accessed
- * and dirty flags are set as the access would set them.
- */
-int kvmx_gva_to_gpa(struct kvmx_vcpu *vcpu, u64 la, u32 access, u64 *gpa,
-		    u32 *error)
+static enum kvmx_paging_result kvmx_walk(struct kvmx_vcpu *vcpu, u64 la,
+					 u32 access, u64 *gpa, u32 *error)
+{
+	struct kvmx_paging p;
+
+	kvmx_paging_state(vcpu, &p);
+	return kvmx_walk_with(vcpu, &p, la, access, gpa, error);
+}
+
+/* The #PF error code's access bits as the walker's (paging.h). */
+static u32 kvmx_walk_access(u32 access)
 {
 	u32 acc = access & (KVMX_PF_WRITE | KVMX_PF_USER | KVMX_PF_FETCH);
 
@@ -275,7 +348,32 @@ int kvmx_gva_to_gpa(struct kvmx_vcpu *vcpu, u64 la, u32 access, u64 *gpa,
 		     KVMX_PF_FETCH != KVMX_PG_I || KVMX_PF_PK != KVMX_PG_PK);
 	if (access & KVMX_PF_IMPLICIT)
 		acc |= KVMX_PG_IMPLICIT;
-	return kvmx_walk(vcpu, la, acc, gpa, error) == KVMX_PG_OK ? 0 : -1;
+	return acc;
+}
+
+/*
+ * An access by the guest at @la (KVMX_PF_WRITE, _USER, _FETCH and
+ * _IMPLICIT in @access): 0 with *gpa, or -1 with the #PF error code it
+ * raises in *error (the caller injects it with CR2 = @la).  The accessed
+ * and dirty flags are set as the access would set them.
+ */
+int kvmx_gva_to_gpa(struct kvmx_vcpu *vcpu, u64 la, u32 access, u64 *gpa,
+		    u32 *error)
+{
+	return kvmx_walk(vcpu, la, kvmx_walk_access(access), gpa, error) ==
+	       KVMX_PG_OK ? 0 : -1;
+}
+
+/*
+ * The same with the state of kvmx_paging_state() taken once by the
+ * caller, for the several accesses of one emulated instruction (which
+ * changes none of the registers the state holds).
+ */
+int kvmx_gva_to_gpa_with(struct kvmx_vcpu *vcpu, const struct kvmx_paging *p,
+			 u64 la, u32 access, u64 *gpa, u32 *error)
+{
+	return kvmx_walk_with(vcpu, p, la, kvmx_walk_access(access), gpa,
+			      error) == KVMX_PG_OK ? 0 : -1;
 }
 
 int kvmx_translate(struct kvmx_vcpu *vcpu, struct kvm_translation *tr)

@@ -47,11 +47,17 @@ static int mmio_translate(struct kvmx_emu_ctxt *ctxt, u64 la, u32 access,
 			  u64 *gpa)
 {
 	struct kvmx_vcpu *vcpu = emul_vcpu(ctxt);
+	struct kvmx_emulation *e = emul_of(ctxt);
 	u32 error;
 
 	if (ctxt->cpl == 3)
 		access |= KVMX_PF_USER;
-	if (kvmx_gva_to_gpa(vcpu, la, access, gpa, &error))
+	if (!e->paging_loaded) {
+		kvmx_paging_state_regs(vcpu, &e->paging, ctxt->cr0,
+				       ctxt->cr4, ctxt->efer, ctxt->cpl);
+		e->paging_loaded = true;
+	}
+	if (kvmx_gva_to_gpa_with(vcpu, &e->paging, la, access, gpa, &error))
 		return kvmx_emu_set_pf(ctxt, la, error);
 	return KVMX_EMU_OK;
 }

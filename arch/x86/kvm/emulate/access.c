@@ -25,7 +25,7 @@ static int emu_seg_fault(struct kvmx_emu_ctxt *ctxt, unsigned int seg)
 static int emu_seg_check(struct kvmx_emu_ctxt *ctxt, unsigned int seg,
 			 u64 ea, unsigned int len, enum emu_access acc)
 {
-	const struct kvmx_emu_seg *s = &ctxt->seg[seg];
+	const struct kvmx_emu_seg *s = emu_seg(ctxt, seg);
 	u64 last = ea + len - 1, upper;
 	bool code = s->type & 8;
 
@@ -69,7 +69,7 @@ int emu_linear(struct kvmx_emu_ctxt *ctxt, unsigned int seg, u64 ea,
 		/* Only FS and GS have a base in 64-bit mode. */
 		la = ea;
 		if (seg == KVMX_EMU_FS || seg == KVMX_EMU_GS)
-			la += ctxt->seg[seg].base;
+			la += emu_seg(ctxt, seg)->base;
 		if (!emu_canonical(ctxt, la) ||
 		    !emu_canonical(ctxt, la + len - 1))
 			return emu_seg_fault(ctxt, seg);
@@ -77,7 +77,7 @@ int emu_linear(struct kvmx_emu_ctxt *ctxt, unsigned int seg, u64 ea,
 		r = emu_seg_check(ctxt, seg, ea & emu_mask(adsize), len, acc);
 		if (r != KVMX_EMU_OK)
 			return r;
-		la = (ctxt->seg[seg].base + ea) & 0xffffffffULL;
+		la = (emu_seg(ctxt, seg)->base + ea) & 0xffffffffULL;
 	}
 	/* #AC: CR0.AM, RFLAGS.AC, CPL 3 and a misaligned operand. */
 	if (len > 1 && len <= 8 && !(len & (len - 1)) && (la & (len - 1)) &&

@@ -218,7 +218,7 @@ static int emu_fetch_more(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d)
 {
 	u64 ip = ctxt->rip + d->avail, linear;
 	unsigned int n = KVMX_EMU_MAX_INSN - d->avail;
-	const struct kvmx_emu_seg *cs = &ctxt->seg[KVMX_EMU_CS];
+	const struct kvmx_emu_seg *cs = emu_seg(ctxt, KVMX_EMU_CS);
 	int r;
 
 	if (emu_is64(ctxt)) {
@@ -270,6 +270,17 @@ static int emu_bytes(struct kvmx_emu_ctxt *ctxt, struct emu_insn *d,
 	u8 b;
 	int r;
 
+	/*
+	 * All of them already fetched (avail is at most 15, so none is past
+	 * the limit emu_byte() checks): take them without a call per byte.
+	 */
+	if (d->len + n <= d->avail) {
+		for (i = 0; i < n; i++)
+			v |= (u64)ctxt->insn_bytes[d->len + i] << (i * 8);
+		d->len += n;
+		*out = v;
+		return KVMX_EMU_OK;
+	}
 	for (i = 0; i < n; i++) {
 		r = emu_byte(ctxt, d, &b);
 		if (r != KVMX_EMU_OK)

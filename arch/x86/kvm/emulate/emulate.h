@@ -126,6 +126,9 @@ struct kvmx_emu_ctxt;
  * pio_out	port output for OUTS: like an MMIO write, OK once queued
  *		(the instruction completes, then the caller exits); USER
  *		if an exit is already pending.
+ * get_seg	fill @seg (a kvmx_emu_sreg) for the emulator, which asks
+ *		only for the segments ctxt->seg_pending names, each once.
+ *		NULL: seg_pending must be 0.
  * get_vreg	read vector register @reg (0..15): @bytes 16 (XMM) or 32
  *		(YMM).
  * set_vreg	write it: 16 bytes leaves bits 255:128 alone (legacy SSE
@@ -150,6 +153,8 @@ struct kvmx_emu_ops {
 			void *buf, unsigned int bytes);
 	int (*set_vreg)(struct kvmx_emu_ctxt *ctxt, unsigned int reg,
 			const void *buf, unsigned int bytes);
+	void (*get_seg)(struct kvmx_emu_ctxt *ctxt, unsigned int seg,
+			struct kvmx_emu_seg *s);
 };
 
 #define KVMX_EMU_MAX_INSN	15	/* SDM Vol. 2 2.3.11 */
@@ -174,6 +179,12 @@ struct kvmx_emu_ctxt {
 	/* the CPU lacks BMI1 / LZCNT: F3 0F BC / BD run as BSF / BSR */
 	bool no_tzcnt, no_lzcnt;
 	struct kvmx_emu_seg seg[KVMX_EMU_NR_SREGS];
+	/*
+	 * in: the segments (bit n: seg[n]) the caller left to ops->get_seg,
+	 * which the emulator calls at their first use; most instructions
+	 * need one or two of the six.  0: seg[] is complete.
+	 */
+	u8 seg_pending;
 	const struct kvmx_emu_ops *ops;
 	void *opaque;		/* for the callbacks; the emulator ignores it */
 

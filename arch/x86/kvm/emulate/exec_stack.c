@@ -9,11 +9,11 @@
 #include "internal.h"
 
 /* The stack pointer's width: 64 in 64-bit mode, else SS.B (SDM 3A 3.4.5). */
-static unsigned int emu_stack_size(const struct kvmx_emu_ctxt *ctxt)
+static unsigned int emu_stack_size(struct kvmx_emu_ctxt *ctxt)
 {
 	if (emu_is64(ctxt))
 		return 8;
-	return ctxt->seg[KVMX_EMU_SS].db ? 4 : 2;
+	return emu_seg(ctxt, KVMX_EMU_SS)->db ? 4 : 2;
 }
 
 /*

@@ -173,6 +173,17 @@ static inline bool emu_protected(const struct kvmx_emu_ctxt *ctxt)
 	       ctxt->mode != KVMX_EMU_MODE_VM86;
 }
 
+/* A segment register, from ops->get_seg at its first use (emulate.h). */
+static inline const struct kvmx_emu_seg *emu_seg(struct kvmx_emu_ctxt *ctxt,
+						 unsigned int seg)
+{
+	if (ctxt->seg_pending & (1u << seg)) {
+		ctxt->seg_pending &= ~(1u << seg);
+		ctxt->ops->get_seg(ctxt, seg, &ctxt->seg[seg]);
+	}
+	return &ctxt->seg[seg];
+}
+
 static inline u64 emu_mask(unsigned int bytes)
 {
 	return bytes >= 8 ? ~0ULL : (1ULL << (bytes * 8)) - 1;
