@@ -61,10 +61,24 @@ bool kvmx_guest_has(struct kvmx_vcpu *vcpu, u32 function, int reg, int bit)
  */
 unsigned int kvmx_guest_maxphyaddr(struct kvmx_vcpu *vcpu)
 {
+	return vcpu->cpuid_maxphyaddr ?: 36;
+}
+
+/*
+ * What every guest page walk needs from the table, looked up once here
+ * rather than searched for on each walk.  A zeroed vCPU (no table yet)
+ * already holds the answers for an empty table.
+ */
+static void kvmx_cache_cpuid(struct kvmx_vcpu *vcpu)
+{
 	const struct kvm_cpuid_entry2 *e = kvmx_find_cpuid(vcpu, 0x80000008,
 							   0);
 
-	return e && (e->eax & 0xff) ? e->eax & 0xff : 36;
+	vcpu->cpuid_maxphyaddr = e ? e->eax & 0xff : 0;
+	/* as in-tree: 1 GiB pages only if 0x80000001 EDX[26] offers them */
+	vcpu->cpuid_no_gbpages = vcpu->cpuid_nent &&
+				 !kvmx_guest_has(vcpu, 0x80000001,
+						 KVMX_CPUID_EDX, 26);
 }
 
 long kvmx_set_cpuid2(struct kvmx_vcpu *vcpu, void __user *argp)
@@ -100,6 +114,7 @@ long kvmx_set_cpuid2(struct kvmx_vcpu *vcpu, void __user *argp)
 	kvfree(vcpu->cpuid);
 	vcpu->cpuid = entries;
 	vcpu->cpuid_nent = hdr.nent;
+	kvmx_cache_cpuid(vcpu);
 	/* x2APIC, TSC-deadline and MAXPHYADDR come from CPUID */
 	kvmx_vcpu_apic_config_changed(vcpu);
 	return 0;

@@ -170,6 +170,8 @@ static enum kvmx_resume emul_run(struct kvmx_vcpu *vcpu,
 	e->rip = vcpu->regs[KVMX_REG_RIP];
 	vcpu->stat.insn_emulation++;
 	r = kvmx_emulate(&e->ctxt);
+	/* a run again walks: the guest may have changed its tables since */
+	e->hint_access = 0;
 	if (e->failed)
 		return emul_failed(vcpu, e, gpa);
 
@@ -235,6 +237,7 @@ static struct kvmx_emulation *emul_start(struct kvmx_vcpu *vcpu,
 	e->nr_answers = 0;
 	e->nr_written = 0;
 	e->pio_answered = false;
+	e->hint_access = 0;
 	e->ctxt.replay_len = 0;
 	e->ctxt.insn_len = len;
 	if (len)
@@ -252,6 +255,22 @@ enum kvmx_resume kvmx_emulate_mmio(struct kvmx_vcpu *vcpu,
 	if (!e) {
 		*err = -ENOMEM;
 		return KVMX_EXIT_TO_USER;
+	}
+	/*
+	 * The CPU faulted on the final address of a data access, so the
+	 * guest's translation of it succeeded, with its rights checked and
+	 * its accessed and dirty flags set: the access the emulator makes
+	 * first may skip its walk if it is that very one (mmio.c decides).
+	 * Not if an event's delivery faulted: the access was not the
+	 * instruction's.
+	 */
+	if ((exit->tdp.access & (KVMX_TDP_MMIO | KVMX_TDP_FINAL)) ==
+	    (KVMX_TDP_MMIO | KVMX_TDP_FINAL) &&
+	    exit->vectoring.type == KVMX_EVENT_NONE &&
+	    (exit->tdp.access & (KVMX_TDP_READ | KVMX_TDP_WRITE))) {
+		e->hint_access = exit->tdp.access & KVMX_TDP_WRITE ?
+				 KVMX_EMUL_HINT_WRITE : KVMX_EMUL_HINT_READ;
+		e->hint_gpa = exit->tdp.gpa;
 	}
 	return emul_run(vcpu, e, exit->tdp.gpa);
 }

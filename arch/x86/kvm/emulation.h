@@ -39,6 +39,10 @@ enum kvmx_emul_exit {
 /* The largest REP INS/OUTS batch the emulator asks for (emulate.h). */
 #define KVMX_EMUL_PIO_MAX	64
 
+/* kvmx_emulation.hint_access */
+#define KVMX_EMUL_HINT_READ	1
+#define KVMX_EMUL_HINT_WRITE	2
+
 struct kvmx_emulation {
 	struct kvmx_emu_ctxt ctxt;	/* its replay buffer survives exits */
 	bool active;			/* waiting for the VMM's answer */
@@ -51,6 +55,13 @@ struct kvmx_emulation {
 	 */
 	bool paging_loaded;
 	struct kvmx_paging paging;
+	/*
+	 * For this run's first data access only: the guest-physical address
+	 * of the access whose TDP fault led here, and whether it was a write
+	 * (mmio.c).  0 in hint_access: none.
+	 */
+	u8 hint_access;
+	u64 hint_gpa;
 
 	/* the access handed to the VMM by this run */
 	enum kvmx_emul_exit exit;

@@ -278,10 +278,8 @@ void kvmx_paging_state_regs(struct kvmx_vcpu *vcpu, struct kvmx_paging *p,
 		.ac = vcpu->rflags & X86_EFLAGS_AC,
 		.cpl = cpl,
 		.maxphyaddr = kvmx_guest_maxphyaddr(vcpu),
-		/* as in-tree: 1 GiB pages only if CPUID offers them */
-		.no_gbpages = vcpu->cpuid_nent &&
-			      !kvmx_guest_has(vcpu, 0x80000001,
-					      KVMX_CPUID_EDX, 26),
+		/* both cached at KVM_SET_CPUID2 (cpuid.c) */
+		.no_gbpages = vcpu->cpuid_no_gbpages,
 		/* kvmx offers no PKU (cpuid.c): the guest's PKRU is 0 */
 		.pkru = 0,
 		.ops = &kvmx_paging_ops,

@@ -144,16 +144,13 @@ static int mmio_part(struct kvmx_emu_ctxt *ctxt, u64 gpa, void *buf,
 	return write ? KVMX_EMU_OK : KVMX_EMU_USER;
 }
 
-/* One access within a page: RAM, or MMIO in parts of up to 8 bytes. */
-static int mmio_access_page(struct kvmx_emu_ctxt *ctxt, u64 la, void *buf,
-			    unsigned int len, bool write)
+/* One access within a page at @gpa: RAM, or MMIO in parts of 8 bytes. */
+static int mmio_access_gpa(struct kvmx_emu_ctxt *ctxt, u64 gpa, void *buf,
+			   unsigned int len, bool write)
 {
 	struct kvmx_vcpu *vcpu = emul_vcpu(ctxt);
-	u64 gpa;
-	int r = mmio_translate(ctxt, la, write ? KVMX_PF_WRITE : 0, &gpa);
+	int r;
 
-	if (r != KVMX_EMU_OK)
-		return r;
 	if (mmio_is_ram(vcpu->vm, gpa, write)) {
 		r = write ? kvmx_write_guest(vcpu, gpa, buf, len) :
 			    kvmx_read_guest(vcpu->vm, gpa, buf, len);
@@ -172,10 +169,52 @@ static int mmio_access_page(struct kvmx_emu_ctxt *ctxt, u64 la, void *buf,
 	return KVMX_EMU_OK;
 }
 
+static int mmio_access_page(struct kvmx_emu_ctxt *ctxt, u64 la, void *buf,
+			    unsigned int len, bool write)
+{
+	u64 gpa;
+	int r = mmio_translate(ctxt, la, write ? KVMX_PF_WRITE : 0, &gpa);
+
+	if (r != KVMX_EMU_OK)
+		return r;
+	return mmio_access_gpa(ctxt, gpa, buf, len, write);
+}
+
+/*
+ * Is this data access the one whose fault led to the emulation, so that
+ * its address is the fault's (emulation.c)?  Only the first access of
+ * the run is asked, and only if the instruction touches nothing but its
+ * ModRM operand, within one page, the same way (a write for a write
+ * fault) and at the same page offset.  A guest that changed its tables
+ * since the fault sees the access go where its translation then led,
+ * as if it had completed before the change.
+ */
+static bool mmio_hinted(struct kvmx_emu_ctxt *ctxt, u64 la, unsigned int len,
+			bool write, u64 *gpa)
+{
+	struct kvmx_emulation *e = emul_of(ctxt);
+	u8 hint = e->hint_access;
+
+	if (likely(!hint))
+		return false;
+	e->hint_access = 0;
+	if (!ctxt->modrm_only ||
+	    hint != (write ? KVMX_EMUL_HINT_WRITE : KVMX_EMUL_HINT_READ) ||
+	    offset_in_page(la) != offset_in_page(e->hint_gpa) ||
+	    offset_in_page(la) + len > PAGE_SIZE)
+		return false;
+	*gpa = e->hint_gpa;
+	return true;
+}
+
 /* Split at page boundaries: each page is translated on its own. */
 static int mmio_access(struct kvmx_emu_ctxt *ctxt, u64 la, void *buf,
 		       unsigned int len, bool write)
 {
+	u64 gpa;
+
+	if (mmio_hinted(ctxt, la, len, write, &gpa))
+		return mmio_access_gpa(ctxt, gpa, buf, len, write);
 	while (len) {
 		unsigned int n = min_t(unsigned int, len,
 				       PAGE_SIZE - offset_in_page(la));
@@ -242,6 +281,8 @@ int kvmx_emul_cmpxchg(struct kvmx_emu_ctxt *ctxt, u64 la, void *old,
 	u64 gpa;
 	int r;
 
+	/* not a plain access: it walks */
+	emul_of(ctxt)->hint_access = 0;
 	if (len <= 8 && offset_in_page(la) + len <= PAGE_SIZE) {
 		r = mmio_translate(ctxt, la, KVMX_PF_WRITE, &gpa);
 		if (r != KVMX_EMU_OK)

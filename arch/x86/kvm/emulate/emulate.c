@@ -46,6 +46,38 @@ int kvmx_emu_set_pf(struct kvmx_emu_ctxt *ctxt, u64 cr2, u32 error_code)
 	return KVMX_EMU_EXCEPTION;
 }
 
+/* Instructions whose only data accesses are to the ModRM operand. */
+static bool emu_modrm_only(const struct emu_insn *d)
+{
+	if (d->e.type != OP_MEM || (d->desc.flags & D_MOFFS))
+		return false;
+	switch (d->desc.handler) {
+	case H_ALU:
+	case H_TEST:
+	case H_MOV:
+	case H_MOVZX:
+	case H_MOVSX:
+	case H_MOVSXD:
+	case H_GRP3:
+	case H_GRP4:
+	case H_SETCC:
+	case H_CMOV:
+	case H_MOVNTI:
+	case H_SHIFT:
+	case H_SHLD:
+	case H_IMUL2:
+	case H_IMUL3:
+	case H_MOVBE:
+	case H_BSF:
+	case H_POPCNT:
+	case H_TZCNT:
+		return true;
+	default:
+		/* BT's bit offset moves the access; the rest touch more */
+		return false;
+	}
+}
+
 enum kvmx_emu_result kvmx_emulate(struct kvmx_emu_ctxt *ctxt)
 {
 	struct emu_insn d;
@@ -55,6 +87,7 @@ enum kvmx_emu_result kvmx_emulate(struct kvmx_emu_ctxt *ctxt)
 		ctxt->replay_len = 0;
 	ctxt->replay_pos = 0;
 	ctxt->opcode = 0;
+	ctxt->modrm_only = false;
 	r = emu_decode(ctxt, &d);
 	if (r != KVMX_EMU_OK) {
 		/* Report what was seen, for the internal-error exit. */
@@ -62,6 +95,7 @@ enum kvmx_emu_result kvmx_emulate(struct kvmx_emu_ctxt *ctxt)
 		goto out;
 	}
 	ctxt->insn_len = d.len;
+	ctxt->modrm_only = emu_modrm_only(&d);
 	r = emu_execute(ctxt, &d);
 	if (r == EMU_RACED)
 		r = KVMX_EMU_RETRY;

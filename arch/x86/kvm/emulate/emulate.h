@@ -216,6 +216,15 @@ struct kvmx_emu_ctxt {
 	 */
 	bool device_access;
 
+	/*
+	 * out, set before the first data access: the instruction's data
+	 * accesses are all to its ModRM memory operand (one access, or the
+	 * read and write of one read-modify-write), and none is a string or
+	 * stack access.  A caller that knows where the access behind the
+	 * emulation went may then use that for the first one (mmio.c).
+	 */
+	bool modrm_only;
+
 	/* out */
 	struct kvmx_emu_exception exception;
 	u16 opcode;		/* 0x0fXX for two-byte opcodes, for reports */

@@ -117,6 +117,9 @@ static void svm_decode_npf(u64 info1, u64 info2, struct kvmx_exit *exit)
 	/* a reserved bit: the core's MMIO marker (APM 15.25.6) */
 	if (info1 & SVM_NPF_RSVD)
 		exit->tdp.access |= KVMX_TDP_MMIO;
+	/* the access itself, not its guest page walk (APM 15.25.6) */
+	if ((info1 & (SVM_NPF_FINAL | SVM_NPF_TABLE)) == SVM_NPF_FINAL)
+		exit->tdp.access |= KVMX_TDP_FINAL;
 }
 
 /*

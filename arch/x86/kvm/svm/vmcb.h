@@ -285,6 +285,8 @@ static_assert(sizeof(struct vmcb) == 4096);
 #define SVM_NPF_W		BIT_ULL(1)
 #define SVM_NPF_RSVD		BIT_ULL(3)
 #define SVM_NPF_ID		BIT_ULL(4)
+#define SVM_NPF_FINAL		BIT_ULL(32)	/* on the final GPA */
+#define SVM_NPF_TABLE		BIT_ULL(33)	/* on a guest table walk */
 
 /* EXITINFO1 of an MSR intercept (APM 15.11). */
 #define SVM_MSR_WRITE		BIT_ULL(0)

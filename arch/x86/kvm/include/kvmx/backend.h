@@ -238,6 +238,9 @@ enum kvmx_exit_reason {
 /* the entry was the MMIO marker (kvmx_tdp_format.mmio_value): an EPT
  * misconfiguration or an NPT reserved-bit fault; read/write unknown */
 #define KVMX_TDP_MMIO	(1u << 4)
+/* the fault was on the final guest-physical address of a guest linear
+ * access, not on a guest page-table entry (0: not known) */
+#define KVMX_TDP_FINAL	(1u << 5)
 
 struct kvmx_exit {
 	enum kvmx_exit_reason reason;

@@ -298,6 +298,13 @@ struct kvmx_vcpu {
 	/* (m) the guest's CPUID table (KVM_SET_CPUID2), NULL if none */
 	struct kvm_cpuid_entry2 *cpuid;
 	u32 cpuid_nent;
+	/*
+	 * (m) from the table at KVM_SET_CPUID2, so that a guest page walk
+	 * searches no CPUID: MAXPHYADDR (0 until a table sets it: 36) and
+	 * whether 1 GiB pages are refused (never without a table)
+	 */
+	u8 cpuid_maxphyaddr;
+	bool cpuid_no_gbpages;
 	bool has_run;			/* (m) KVM_RUN was called once */
 
 	/* (m) KVM_SET_SIGNAL_MASK: the mask in force during KVM_RUN */
